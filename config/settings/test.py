@@ -1,0 +1,16 @@
+"""Tests: PostgreSQL and a real broker when DATABASE_URL / CELERY_BROKER_URL are set (CI), else SQLite."""
+
+from config.env import DATA_DIR, dev_secret
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = dev_secret("SECRET_KEY")
+PORTAL_SIGNING_KEY = dev_secret("PORTAL_SIGNING_KEY", 32)
+PORTAL_ENCRYPTION_KEYS = [dev_secret("PORTAL_ENCRYPTION_KEY", 32)]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast hashing; tests only
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/minute", "user": "10000/minute"}  # noqa: F405
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file, not memory, so that a Celery worker process can open the same test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-portal.sqlite3")}  # noqa: F405

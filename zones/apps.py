@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ZonesConfig(AppConfig):
+    name = "zones"
+    verbose_name = _("Organisations and people")
+
+    def ready(self):
+        from . import signals  # noqa: F401
+        from .api import schema  # noqa: F401

@@ -1,0 +1,168 @@
+"""Writes on people, memberships, sessions and tokens. Keyword-only, atomic."""
+
+import secrets
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import ApiToken, Membership, UserSession
+
+__all__ = [
+    "BACKUP_CODE_COUNT",
+    "api_token_create",
+    "api_token_revoke",
+    "api_token_touch",
+    "backup_codes_regenerate",
+    "membership_disable",
+    "membership_enable",
+    "session_record",
+    "totp_device_confirm",
+    "totp_device_start",
+    "user_access_revoke",
+    "user_disable",
+    "user_sessions_end",
+]
+
+BACKUP_CODE_COUNT = 10
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def session_record(*, request, user):
+    """Remember a new signed-in session so it can be ended from outside (disable, revoke)."""
+    request.session.save()  # make sure the session has a key
+    now = time.time()
+    request.session["auth_started_at"] = now
+    request.session["last_activity_at"] = now
+    request.session["otp_verified_at"] = now
+    UserSession.objects.update_or_create(
+        session_key=request.session.session_key,
+        defaults={
+            "user": user,
+            "ip_address": request.META.get("REMOTE_ADDR") or None,
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+        },
+    )
+
+
+@transaction.atomic
+def user_sessions_end(*, user):
+    """End every browser session of a person at once."""
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    Session.objects.filter(session_key__in=keys).delete()
+    UserSession.objects.filter(session_key__in=keys).delete()
+    return len(keys)
+
+
+@transaction.atomic
+def user_disable(*, user):
+    """Disable a person. Saving the flag ends their sessions and tokens (signals.user_access_revoke),
+    so the admin and any other path that saves the user behaves the same."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+
+@transaction.atomic
+def user_access_revoke(*, user):
+    """No session, no API token left for this person."""
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    user_sessions_end(user=user)
+
+
+@transaction.atomic
+def membership_disable(*, membership, reason):
+    """Withdraw a role. The person's sessions end, and tokens bound to that organisation are revoked
+    when no other active role remains there."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not membership.is_active:
+        return membership
+    membership.is_active = False
+    membership.disabled_at = timezone.now()
+    membership.disabled_reason = reason
+    membership.save(update_fields=["is_active", "disabled_at", "disabled_reason"])
+    still_member = Membership.objects.filter(
+        user=membership.user, organisation=membership.organisation, is_active=True
+    ).exists()
+    if not still_member:
+        ApiToken.objects.filter(
+            user=membership.user, organisation=membership.organisation, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+    user_sessions_end(user=membership.user)
+    return membership
+
+
+@transaction.atomic
+def membership_enable(*, membership):
+    membership.is_active = True
+    membership.disabled_at = None
+    membership.disabled_reason = ""
+    membership.save(update_fields=["is_active", "disabled_at", "disabled_reason"])
+    return membership
+
+
+@transaction.atomic
+def api_token_create(*, actor, name, days=None):
+    """Create a token bound to the actor's organisation. The clear key is returned once, never stored."""
+    days = days or settings.PORTAL_API_TOKEN_DEFAULT_DAYS
+    prefix, key = ApiToken.generate_key()
+    token = ApiToken.objects.create(
+        user=actor.user,
+        organisation=actor.organisation,
+        name=name,
+        key_prefix=prefix,
+        key_hash=ApiToken.hash_key(key),
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    return token, key
+
+
+def api_token_revoke(*, token):
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_touch(*, token, ip_address):
+    """Record last use, at most once a minute, so that busy clients do not write on every call."""
+    now = timezone.now()
+    if token.last_used_at and now - token.last_used_at < TOKEN_TOUCH_INTERVAL:
+        return
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip_address or None)
+
+
+def totp_device_start(*, user):
+    """The unconfirmed authenticator a person is enrolling (reused until confirmed)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=False)
+
+
+@transaction.atomic
+def totp_device_confirm(*, device, token):
+    """Confirm an authenticator with a first valid code; returns fresh backup codes, or None if wrong."""
+    if not device.verify_token(token):
+        return None
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
+    return backup_codes_regenerate(user=device.user)
+
+
+@transaction.atomic
+def backup_codes_regenerate(*, user):
+    """Replace a person's backup codes with ten new single-use codes."""
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="Backup codes", defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = [_backup_code() for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+def _backup_code():
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alike characters
+    return "".join(secrets.choice(alphabet) for _ in range(10))

@@ -1,0 +1,23 @@
+"""Keep sessions honest: a person who is disabled loses every session and token at once."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_out
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
+
+from . import services
+from .models import UserSession
+
+
+@receiver(pre_save, sender=get_user_model())
+def revoke_access_when_user_disabled(sender, instance, **kwargs):
+    if instance.pk is None or instance.is_active:
+        return
+    if sender.objects.filter(pk=instance.pk, is_active=True).exists():
+        services.user_access_revoke(user=instance)
+
+
+@receiver(user_logged_out)
+def forget_session(sender, request, user, **kwargs):
+    if request is not None and request.session.session_key:
+        UserSession.objects.filter(session_key=request.session.session_key).delete()

@@ -1,0 +1,114 @@
+"""The signed-in shell: dashboard, organisation switch, people, API tokens, platform status."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import selectors, services
+from ..forms import ApiTokenForm, MembershipDisableForm
+from ..models import Role
+from ..status import platform_status
+from ..stepup import step_up_required
+from ..tenancy import ACTIVE_ORGANISATION_SESSION_KEY, actor_for
+
+
+def dashboard_view(request):
+    actor = request.actor
+    roles = [role for role in Role.values if role in actor.roles]
+    return render(request, "zones/dashboard.html", {"roles": roles})
+
+
+@require_POST
+def organisation_switch_view(request):
+    try:
+        organisation_id = int(request.POST.get("organisation", ""))
+    except ValueError:
+        return render(request, "zones/error.html", {"message": _("Choose an organisation from the list.")}, status=400)
+    actor = actor_for(request.user, organisation_id)
+    if actor is None:
+        raise Http404(_("You have no active role in that organisation."))
+    request.session[ACTIVE_ORGANISATION_SESSION_KEY] = organisation_id
+    messages.success(
+        request, _("You are now working for %(organisation)s.") % {"organisation": actor.organisation.name}
+    )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "zones:dashboard"
+    return redirect(target)
+
+
+def api_token_list_view(request):
+    tokens = selectors.api_token_list(user=request.user)
+    return render(request, "zones/api_tokens.html", {"tokens": tokens, "form": ApiTokenForm()})
+
+
+@require_POST
+@step_up_required
+def api_token_create_view(request):
+    form = ApiTokenForm(request.POST)
+    tokens = selectors.api_token_list(user=request.user)
+    if not form.is_valid():
+        return render(request, "zones/api_tokens.html", {"tokens": tokens, "form": form}, status=400)
+    token, key = services.api_token_create(
+        actor=request.actor, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+    )
+    return render(
+        request,
+        "zones/api_tokens.html",
+        {"tokens": tokens, "form": ApiTokenForm(), "new_token": token, "new_key": key},
+        status=201,
+    )
+
+
+@require_POST
+def api_token_revoke_view(request, pk):
+    token = get_object_or_404(selectors.api_token_list(user=request.user), pk=pk)
+    services.api_token_revoke(token=token)
+    messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
+    return redirect("zones:api_tokens")
+
+
+def _require_chief(request):
+    if not request.actor.has_role(Role.CHIEF):
+        raise PermissionDenied(_("Only your organisation's chief manages its people."))
+
+
+def member_list_view(request):
+    _require_chief(request)
+    memberships = selectors.membership_list(actor=request.actor, action="manage")
+    return render(request, "zones/members.html", {"memberships": memberships, "form": MembershipDisableForm()})
+
+
+@require_POST
+@step_up_required
+def membership_disable_view(request, pk):
+    _require_chief(request)
+    membership = selectors.membership_get(actor=request.actor, pk=pk, action="manage")
+    form = MembershipDisableForm(request.POST)
+    if membership.user_id == request.user.pk:
+        form.add_error(None, _("You cannot withdraw your own role. Ask another chief or a platform administrator."))
+    if not form.is_valid() or form.errors:
+        memberships = selectors.membership_list(actor=request.actor, action="manage")
+        return render(
+            request,
+            "zones/members.html",
+            {"memberships": memberships, "form": form, "failed_membership": membership},
+            status=400,
+        )
+    services.membership_disable(membership=membership, reason=form.cleaned_data["reason"])
+    messages.success(
+        request,
+        _("%(person)s no longer has the role %(role)s; their sessions have ended.")
+        % {"person": membership.user, "role": membership.get_role_display()},
+    )
+    return redirect("zones:members")
+
+
+def platform_status_view(request):
+    if not request.actor.is_platform_admin:
+        raise PermissionDenied(_("The platform status is for platform administrators."))
+    return render(request, "zones/status.html", platform_status())
