@@ -13,8 +13,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django_otp import match_token
 from rest_framework.permissions import BasePermission
+
+from .twofactor import verify_second_factor
 
 __all__ = ["RecentSecondFactor", "has_recent_second_factor", "mark_second_factor", "step_up_required"]
 
@@ -58,5 +59,5 @@ class RecentSecondFactor(BasePermission):
     def has_permission(self, request, view):
         code = request.headers.get("X-OTP", "").strip()
         if code:
-            return match_token(request.user, code) is not None
+            return verify_second_factor(request.user, code) is not None
         return request.auth is None and has_recent_second_factor(request._request)

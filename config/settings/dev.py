@@ -9,3 +9,5 @@ SECRET_KEY = dev_secret("SECRET_KEY")
 PORTAL_SIGNING_KEY = dev_secret("PORTAL_SIGNING_KEY", 32)
 PORTAL_ENCRYPTION_KEYS = [dev_secret("PORTAL_ENCRYPTION_KEY", 32)]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise expects the folder

@@ -19,14 +19,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp import user_has_device
+from django_otp.plugins.otp_static.models import StaticToken
 
 from .. import services
 from ..forms import EnrolForm, LoginForm, SecondFactorForm
 from ..lockout import cool_off
 from ..stepup import mark_second_factor, step_up_required
 from ..tenancy import active_memberships
+from ..twofactor import is_backup_code, throttled_message, verify_second_factor
 
 PENDING_KEY = "pending_login"
 PENDING_MAX_AGE = 5 * 60
@@ -124,11 +125,16 @@ def login_verify_view(request):
         return locked_out(request)
     if not form.is_valid():
         return render(request, "zones/login_verify.html", {"form": form}, status=400)
-    device = match_token(user, form.cleaned_data["code"])
+    code = form.cleaned_data["code"]
+    throttled = throttled_message(user, code)
+    device = verify_second_factor(user, code)
     if device is None:
         _second_factor_failed(request, user)
         if getattr(request, "axes_locked_out", False):
             return locked_out(request)
+        if throttled:
+            form.add_error("code", throttled)
+            return render(request, "zones/login_verify.html", {"form": form}, status=429)
         form.add_error(
             "code",
             _(
@@ -137,7 +143,7 @@ def login_verify_view(request):
             ),
         )
         return render(request, "zones/login_verify.html", {"form": form}, status=401)
-    if isinstance(device, StaticDevice):
+    if is_backup_code(device):
         remaining = device.token_set.count()
         messages.warning(request, _("You signed in with a backup code; %(count)d remain.") % {"count": remaining})
     return redirect(_complete_login(request, user, pending, device))
@@ -171,9 +177,13 @@ def two_factor_setup_view(request):
         return locked_out(request)
     if not form.is_valid():
         return render(request, "zones/two_factor_setup.html", context, status=400)
+    throttled = throttled_message(user, form.cleaned_data["code"])
     codes = services.totp_device_confirm(device=device, token=form.cleaned_data["code"])
     if codes is None:
         _second_factor_failed(request, user)
+        if throttled:
+            form.add_error("code", throttled)
+            return render(request, "zones/two_factor_setup.html", context, status=429)
         form.add_error("code", _("That code does not match. Scan the QR code again and enter the current code."))
         return render(request, "zones/two_factor_setup.html", context, status=401)
     device.refresh_from_db()
@@ -215,7 +225,7 @@ def step_up_view(request):
         return render(request, "zones/step_up.html", context)
     if not form.is_valid():
         return render(request, "zones/step_up.html", context, status=400)
-    if match_token(request.user, form.cleaned_data["code"]) is None:
+    if verify_second_factor(request.user, form.cleaned_data["code"]) is None:
         form.add_error("code", _("That code is not valid. Enter the code your authenticator app shows now."))
         return render(request, "zones/step_up.html", context, status=401)
     mark_second_factor(request)

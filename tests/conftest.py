@@ -1,0 +1,48 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import PASSWORD, MembershipFactory, give_totp, totp_code
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def person(db):
+    """Make a person with a role in an organisation and an authenticator: person(org, role)."""
+
+    def make(organisation=None, role="operator", **membership_kwargs):
+        kwargs = {"role": role, **membership_kwargs}
+        if organisation is not None:
+            kwargs["organisation"] = organisation
+        membership = MembershipFactory(**kwargs)
+        device, codes = give_totp(membership.user)
+        membership.user.totp_device = device
+        membership.user.backup_codes = codes
+        return membership
+
+    return make
+
+
+def sign_in(client, user, code=None):
+    """The real two-step sign-in: password, then a code. Returns the last response."""
+    response = client.post(reverse("zones:login"), {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302, response.content[:500]
+    return client.post(reverse("zones:login_verify"), {"code": code or totp_code(user.totp_device)})
+
+
+@pytest.fixture
+def signed_in(client):
+    """A test client signed in as the membership's person, working for its organisation."""
+
+    def make(membership):
+        response = sign_in(client, membership.user)
+        assert response.status_code == 302, response.content[:500]
+        session = client.session
+        session["active_organisation_id"] = membership.organisation_id
+        session.save()
+        return client
+
+    return make
