@@ -182,12 +182,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(_broker_folder / "queue"),
         "data_folder_out": str(_broker_folder / "queue"),
         "processed_folder": str(_broker_folder / "processed"),
+        "control_folder": str(_broker_folder / "control"),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"visibility_timeout": 3600}
 )
+if CELERY_BROKER_URL.startswith("filesystem"):
+    for _folder in ("queue", "processed", "control"):
+        (_broker_folder / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")
+# A separate queue name lets a test run (or a second platform on the same broker) keep its tasks apart.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "portal")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -195,10 +201,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+PORTAL_HEARTBEAT_INTERVAL = timedelta(seconds=int(env_str("PORTAL_HEARTBEAT_SECONDS", "30")))
 CELERY_BEAT_SCHEDULE = {
-    "platform-heartbeat": {"task": "zones.tasks.record_heartbeat", "schedule": 30.0},
+    "platform-heartbeat": {
+        "task": "zones.tasks.record_heartbeat",
+        "schedule": PORTAL_HEARTBEAT_INTERVAL.total_seconds(),
+    },
 }
-PORTAL_HEARTBEAT_INTERVAL = timedelta(seconds=30)
 
 # Content Security Policy: every asset is served by the portal itself.
 CONTENT_SECURITY_POLICY = {

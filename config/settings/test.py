@@ -1,5 +1,7 @@
 """Tests: PostgreSQL and a real broker when DATABASE_URL / CELERY_BROKER_URL are set (CI), else SQLite."""
 
+import os
+
 from config.env import DATA_DIR, dev_secret
 
 from .base import *  # noqa: F403
@@ -12,7 +14,8 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/minute", "user": "10000/minute"}  # noqa: F405
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
-    # A file, not memory, so that a Celery worker process can open the same test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-portal.sqlite3")}  # noqa: F405
+    # A file, not memory, so that a Celery worker process can open the same test database; one per test run,
+    # so that two runs side by side do not delete each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-portal-{os.getpid()}.sqlite3")}  # noqa: F405
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise expects the folder
