@@ -142,6 +142,16 @@ class Membership(models.Model):
     def __str__(self):
         return f"{self.user} · {self.organisation.code} · {self.get_role_display()}"
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.municipality_id and self.role != Role.MAYOR:
+            raise ValidationError({"municipality": _("Only a mayor's role is tied to a municipality.")})
+        if self.municipality_id and self.municipality.zone_id != self.organisation_id:
+            raise ValidationError({"municipality": _("This municipality is not policed by the chosen organisation.")})
+        if self.role == Role.MAYOR and self.organisation.kind != Organisation.Kind.POLICE_ZONE:
+            raise ValidationError({"role": _("Mayors hold their role in a police zone.")})
+
 
 class UserSession(models.Model):
     """A signed-in browser session, kept so that disabling a person or membership can end it at once."""

@@ -233,10 +233,6 @@ GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False
 ANONYMOUS_USER_NAME = None
 
-AUDITLOG_INCLUDE_TRACKING_MODELS = (
-    {"model": "zones.membership"},
-    {"model": "zones.organisation"},
-)
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "portal@localhost")

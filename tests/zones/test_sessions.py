@@ -171,3 +171,17 @@ def test_chief_cannot_touch_another_organisations_membership(client, person, sig
 def test_people_page_is_for_chiefs(client, person, signed_in):
     signed_in(person(role="operator"))
     assert client.get(reverse("zones:members")).status_code == 403
+
+
+def test_mayor_role_must_match_the_zone_of_the_municipality(db):
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import MunicipalityFactory, UserFactory
+
+    municipality = MunicipalityFactory()
+    other_zone = OrganisationFactory()
+    membership = Membership(user=UserFactory(), organisation=other_zone, role="mayor", municipality=municipality)
+    with pytest.raises(ValidationError, match="not policed"):
+        membership.full_clean()
+    membership.organisation = municipality.zone
+    membership.full_clean()

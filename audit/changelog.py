@@ -1,0 +1,15 @@
+"""Which models the change log (django-auditlog) follows: who changed what, and when."""
+
+from auditlog.registry import auditlog
+from django.apps import apps
+
+# Secrets and noise stay out of the change log.
+USER_FIELDS = ["username", "first_name", "last_name", "email", "is_active", "is_staff", "is_superuser"]
+
+
+def register_change_log():
+    auditlog.register(apps.get_model("zones", "Organisation"))
+    auditlog.register(apps.get_model("zones", "Municipality"))
+    auditlog.register(apps.get_model("zones", "Membership"))
+    auditlog.register(apps.get_model("zones", "User"), include_fields=USER_FIELDS)
+    auditlog.register(apps.get_model("zones", "ApiToken"), exclude_fields=["key_hash", "last_used_at", "last_used_ip"])
