@@ -62,8 +62,8 @@ check-deploy: setup
 	  ALLOWED_HOSTS=portal.example DJANGO_SETTINGS_MODULE=config.settings.prod \
 	  $(MANAGE) check --deploy --fail-level WARNING
 
-bench: app-ready
-	@ls benchmarks/*.py >/dev/null 2>&1 && for b in benchmarks/bench_*.py; do $(PY) $$b; done || echo "No benchmark yet."
+bench: setup
+	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) data staticfiles

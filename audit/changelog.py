@@ -13,3 +13,18 @@ def register_change_log():
     auditlog.register(apps.get_model("zones", "Membership"))
     auditlog.register(apps.get_model("zones", "User"), include_fields=USER_FIELDS)
     auditlog.register(apps.get_model("zones", "ApiToken"), exclude_fields=["key_hash", "last_used_at", "last_used_ip"])
+    # Health fields change every few minutes: they are observations, not decisions, so they stay out.
+    auditlog.register(
+        apps.get_model("cameras", "Camera"),
+        exclude_fields=[
+            "credentials_encrypted",
+            "status",
+            "status_detail",
+            "last_seen_at",
+            "last_checked_at",
+            "updated_at",
+        ],  # fmt: skip
+        m2m_fields={"groups"},
+    )
+    auditlog.register(apps.get_model("cameras", "CameraGroup"))
+    auditlog.register(apps.get_model("cameras", "CameraGroupUserObjectPermission"))

@@ -11,9 +11,10 @@ admin.site.site_header = "CCTV portal administration"
 
 urlpatterns = [
     path("", include("zones.urls")),
+    path("cameras/", include("cameras.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", include("zones.api.urls")),
+    path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI sets a few inline styles; scripts stay 'self' only.
     path(

@@ -6,6 +6,8 @@ set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+command -v rtsp-server-perl >/dev/null 2>&1 || need+=(rtsp-server-perl)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

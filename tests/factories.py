@@ -1,5 +1,7 @@
 """factory_boy factories for the tenants and people of the tests."""
 
+from decimal import Decimal
+
 import factory
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -65,6 +67,30 @@ class MembershipFactory(factory.django.DjangoModelFactory):
         disabled = factory.Trait(is_active=False)
 
 
+class CameraFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cameras.Camera"
+
+    owner = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Camera {n}")
+    kind = "fixed"
+    latitude = factory.Sequence(lambda n: Decimal("50.800000") + Decimal(n % 100) / 1000)
+    longitude = factory.Sequence(lambda n: Decimal("4.300000") + Decimal(n % 100) / 1000)
+    rtsp_main_uri = factory.Sequence(lambda n: f"rtsp://10.0.{n // 250}.{n % 250 + 1}:554/main")
+
+    class Params:
+        offline = factory.Trait(status="offline")
+        special_risk = factory.Trait(special_risk_place=True)
+
+
+class CameraGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cameras.CameraGroup"
+
+    owner = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Group {n}")
+
+
 def give_totp(user):
     """A confirmed authenticator and ten backup codes, as after enrolment."""
     device = TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=True)
@@ -93,6 +119,8 @@ def api_token_for(membership, days=30):
 
 __all__ = [
     "PASSWORD",
+    "CameraFactory",
+    "CameraGroupFactory",
     "ApiToken",
     "MembershipFactory",
     "MunicipalityFactory",

@@ -7,6 +7,9 @@ from .tenancy import active_memberships
 # (label, url name, roles that see it; None means everyone signed in)
 NAVIGATION = [
     (_("Dashboard"), "zones:dashboard", None),
+    (_("Cameras"), "cameras:list", None),
+    (_("Map"), "cameras:map", None),
+    (_("Camera groups"), "cameras:groups", {Role.CHIEF}),
     (_("People"), "zones:members", {Role.CHIEF}),
     (_("Platform status"), "zones:status", {Role.PLATFORM_ADMIN}),
     (_("API tokens"), "zones:api_tokens", None),

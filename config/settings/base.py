@@ -202,10 +202,19 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 PORTAL_HEARTBEAT_INTERVAL = timedelta(seconds=int(env_str("PORTAL_HEARTBEAT_SECONDS", "30")))
+PORTAL_HEALTH_INTERVAL = timedelta(minutes=5)
+PORTAL_HEALTH_CONCURRENCY = 200
+PORTAL_HEALTH_TIMEOUT_SECONDS = 3.0
 CELERY_BEAT_SCHEDULE = {
     "platform-heartbeat": {
         "task": "zones.tasks.record_heartbeat",
         "schedule": PORTAL_HEARTBEAT_INTERVAL.total_seconds(),
+    },
+    "camera-health-sweep": {
+        "task": "cameras.tasks.health_sweep",
+        "schedule": PORTAL_HEALTH_INTERVAL.total_seconds(),
+        # A sweep that could not start before the next one is due is dropped, never stacked.
+        "options": {"expires": PORTAL_HEALTH_INTERVAL.total_seconds()},
     },
 }
 
@@ -245,3 +254,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Legal maximum retention of footage by regime (zones/data/brussels.json, legal_regimes).
+PORTAL_RETENTION_DAYS = {"police": 365, "camera_law": 30, "camera_law_special_risk": 90}

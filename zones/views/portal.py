@@ -17,9 +17,18 @@ from ..tenancy import ACTIVE_ORGANISATION_SESSION_KEY, actor_for
 
 
 def dashboard_view(request):
+    from cameras.selectors import camera_list
+
     actor = request.actor
     roles = [role for role in Role.values if role in actor.roles]
-    return render(request, "zones/dashboard.html", {"roles": roles})
+    own_cameras = camera_list(actor=actor).filter(owner=actor.organisation)
+    context = {
+        "roles": roles,
+        "camera_count": own_cameras.count(),
+        "offline_cameras": own_cameras.filter(status="offline").order_by("last_seen_at")[:10],
+        "offline_count": own_cameras.filter(status="offline").count(),
+    }
+    return render(request, "zones/dashboard.html", context)
 
 
 @require_POST

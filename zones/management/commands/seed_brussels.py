@@ -33,16 +33,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--demo", action="store_true", help="Also create demo people for each role.")
         parser.add_argument(
+            "--cameras", type=int, default=0, help="Make sure N synthetic cameras exist, spread over the owners."
+        )
+        parser.add_argument(
             "--credentials-out",
             type=Path,
             help="Write the demo logins, 2FA secrets, backup codes and API tokens to this file (demo only).",
         )
 
-    def handle(self, *args, demo, credentials_out, **options):
+    def handle(self, *args, demo, credentials_out, cameras, **options):
         if credentials_out and not demo:
             raise CommandError("--credentials-out needs --demo: only demo people have credentials to write.")
+        if cameras < 0:
+            raise CommandError("--cameras must be zero or more.")
         created = seed_reference()
         self.stdout.write(f"Reference data: {created} new row(s).")
+        if cameras:
+            from cameras.synthetic import seed_cameras
+
+            self.stdout.write(f"Synthetic cameras: {seed_cameras(cameras)} new.")
         if not demo:
             return
         credentials = self._seed_demo()

@@ -1,11 +1,15 @@
+"""The REST API under /api/v1/: one router, each app registers its resources here."""
+
 from rest_framework.routers import DefaultRouter
 
-from .views import ApiTokenViewSet, MembershipViewSet, MunicipalityViewSet, OrganisationViewSet
+from cameras.api.views import CameraViewSet
+from zones.api.views import ApiTokenViewSet, MembershipViewSet, MunicipalityViewSet, OrganisationViewSet
 
 router = DefaultRouter()
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("municipalities", MunicipalityViewSet, basename="municipality")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("tokens", ApiTokenViewSet, basename="apitoken")
+router.register("cameras", CameraViewSet, basename="camera")
 
 urlpatterns = router.urls

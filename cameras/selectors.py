@@ -1,0 +1,75 @@
+"""Reads of the camera catalogue, always restricted to what the acting person may see or manage."""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+
+from zones.models import Role
+
+from .models import Camera, CameraGroup, CameraGroupUserObjectPermission
+
+__all__ = [
+    "MANAGE_GROUP",
+    "APPROVE_GROUP",
+    "camera_get",
+    "camera_list",
+    "delegated_groups",
+    "delegation_list",
+    "group_get",
+    "group_list",
+]
+
+MANAGE_GROUP = "manage_group_cameras"
+APPROVE_GROUP = "approve_group_requests"
+
+
+def delegated_groups(*, user, codename, owner=None):
+    """Groups on which the person holds this delegated right (django-guardian's direct table)."""
+    group_ids = CameraGroupUserObjectPermission.objects.filter(user=user, permission__codename=codename).values(
+        "content_object_id"
+    )
+    groups = CameraGroup.objects.filter(pk__in=group_ids)
+    return groups.filter(owner=owner) if owner is not None else groups
+
+
+def camera_list(*, actor, action="view"):
+    """view: the cameras of the actor's organisation. Other owners' cameras join this set only through an
+    active sharing convention (the conventions app extends this selector).
+    manage: the chief's whole catalogue, or the cameras of groups delegated to the person."""
+    cameras = Camera.objects.select_related("owner", "municipality").prefetch_related(
+        Prefetch("groups", queryset=CameraGroup.objects.only("id", "name", "owner_id"))
+    )
+    own = cameras.filter(owner=actor.organisation)
+    if action == "view":
+        return own
+    if action == "manage":
+        if actor.has_role(Role.CHIEF):
+            return own
+        groups = delegated_groups(user=actor.user, codename=MANAGE_GROUP, owner=actor.organisation)
+        return own.filter(groups__in=groups).distinct()
+    raise ValueError(f"unknown action {action!r}")
+
+
+def camera_get(*, actor, pk, action="view"):
+    return get_object_or_404(camera_list(actor=actor, action=action), pk=pk)
+
+
+def group_list(*, actor, action="view"):
+    groups = CameraGroup.objects.filter(owner=actor.organisation).select_related("owner")
+    if action == "view" or actor.has_role(Role.CHIEF):
+        return groups
+    if action == "manage":
+        return groups.filter(pk__in=delegated_groups(user=actor.user, codename=MANAGE_GROUP).values("pk"))
+    raise ValueError(f"unknown action {action!r}")
+
+
+def group_get(*, actor, pk, action="view"):
+    return get_object_or_404(group_list(actor=actor, action=action), pk=pk)
+
+
+def delegation_list(*, actor):
+    """The delegations on the actor's organisation's groups; only its chief sees and manages them."""
+    if not actor.has_role(Role.CHIEF):
+        return CameraGroupUserObjectPermission.objects.none()
+    return CameraGroupUserObjectPermission.objects.filter(content_object__owner=actor.organisation).select_related(
+        "user", "permission", "content_object"
+    )

@@ -1,0 +1,106 @@
+"""Synthetic cameras at regional scale (demo and benchmarks): deterministic, so re-seeding changes nothing."""
+
+import random
+from decimal import Decimal
+
+from django.db import transaction
+
+from zones.models import LegalRegime, Municipality, Organisation
+
+from .models import Camera, CameraGroup
+from .region import centroids, inside_region
+
+# Share of the cameras per owner code (police zones split the rest by their municipalities).
+OWNER_SHARE = {"STIB": 0.20, "BMOB": 0.07, "BPS": 0.051, "PORT": 0.03, "SIAMU": 0.015}
+KINDS_POLICE = [("fixed", 0.55), ("ptz", 0.33), ("anpr", 0.07), ("mobile", 0.05)]
+KINDS_BY_OWNER = {
+    "STIB": [("fixed", 0.9), ("ptz", 0.1)],
+    "BMOB": [("anpr", 0.45), ("fixed", 0.4), ("ptz", 0.15)],
+    "BPS": [("anpr", 1.0)],
+    "PORT": [("fixed", 0.6), ("ptz", 0.4)],
+    "SIAMU": [("fixed", 0.7), ("ptz", 0.3)],
+}
+GROUP_NAMES = {
+    "STIB": ["Metro line 1", "Metro line 2", "Metro line 5", "Metro line 6", "Premetro", "Tram depots"],
+    "BMOB": ["Tunnels", "Ring road", "Inner ring"],
+    "BPS": ["Regional ANPR"],
+    "PORT": ["Quays", "Terminal"],
+    "SIAMU": ["Stations"],
+}
+
+
+def _pick(rng, weighted):
+    roll, total = rng.random(), 0.0
+    for value, weight in weighted:
+        total += weight
+        if roll <= total:
+            return value
+    return weighted[-1][0]
+
+
+def _owner_plan(n, owners):
+    plan = []
+    police = [o for o in owners if o.kind == Organisation.Kind.POLICE_ZONE]
+    for owner in owners:
+        if owner.code in OWNER_SHARE:
+            plan += [owner] * round(n * OWNER_SHARE[owner.code])
+    rest = n - len(plan)
+    for index in range(max(rest, 0)):
+        plan.append(police[index % len(police)])
+    return plan[:n]
+
+
+@transaction.atomic
+def seed_cameras(n, *, seed=2026):
+    """Make sure at least n synthetic cameras exist; returns how many were created."""
+    owners = list(Organisation.objects.exclude(kind=Organisation.Kind.SUPERVISOR).order_by("code"))
+    municipalities = list(Municipality.objects.select_related("zone").order_by("nis_code"))
+    points = centroids()
+    existing = set(Camera.objects.filter(name__startswith="SYN-").values_list("name", flat=True))
+    groups = {}
+    for owner in owners:
+        for name in GROUP_NAMES.get(owner.code, []):
+            groups[(owner.code, name)] = CameraGroup.objects.get_or_create(owner=owner, name=name)[0]
+    cameras, links = [], []
+    for index, owner in enumerate(_owner_plan(n, owners)):
+        name = f"SYN-{owner.code}-{index:05d}"
+        if name in existing:
+            continue
+        rng = random.Random(f"{seed}:{index}")  # noqa: S311 - synthetic demo data, not secrets
+        places = [m for m in municipalities if m.zone_id == owner.pk] or municipalities
+        municipality = rng.choice(places)
+        lat, lon = points[municipality.nis_code]
+        while True:
+            candidate = (lat + rng.gauss(0, 0.008), lon + rng.gauss(0, 0.012))
+            if inside_region(*candidate):
+                break
+        police = owner.legal_regime == LegalRegime.POLICE
+        kind = _pick(rng, KINDS_POLICE if police else KINDS_BY_OWNER.get(owner.code, KINDS_POLICE))
+        host = f"10.{owners.index(owner) + 1}.{index // 250}.{index % 250 + 1}"
+        camera = Camera(
+            owner=owner,
+            name=name,
+            kind=kind,
+            legal_regime=owner.legal_regime,
+            special_risk_place=(not police) and rng.random() < 0.25,
+            latitude=Decimal(f"{candidate[0]:.6f}"),
+            longitude=Decimal(f"{candidate[1]:.6f}"),
+            address=f"{municipality.name_fr} {index}",
+            municipality=municipality,
+            rtsp_main_uri=f"rtsp://{host}:554/stream1",
+            rtsp_sub_uri=f"rtsp://{host}:554/stream2",
+            onvif_address=f"http://{host}/onvif/device_service",
+            ptz_capable=kind == "ptz",
+            retention_days_at_source=30 if not police else 30 * rng.choice([1, 3, 12]),
+            council_approval_ref=f"CC-{municipality.nis_code}-{2020 + index % 6}" if police else "",
+            camera_law_declaration_ref=f"DECL-{owner.code}-{index:05d}",
+        )
+        cameras.append(camera)
+        owner_groups = GROUP_NAMES.get(owner.code)
+        if owner_groups:
+            links.append((camera, groups[(owner.code, owner_groups[index % len(owner_groups)])]))
+    Camera.objects.bulk_create(cameras, batch_size=1000)
+    Camera.groups.through.objects.bulk_create(
+        [Camera.groups.through(camera_id=c.pk, cameragroup_id=g.pk) for c, g in links], batch_size=1000
+    )
+    return len(cameras)

@@ -1,0 +1,25 @@
+from celery import shared_task
+from django.conf import settings
+
+from .health import ProbeTarget, probe_many
+from .models import Camera
+from .services import health_apply
+
+
+@shared_task(name="cameras.tasks.health_sweep", ignore_result=True)
+def health_sweep(owner_code=None):
+    """Probe every camera (RTSP DESCRIBE, or ONVIF when there is no stream address) and store the result.
+
+    Idempotent: a sweep only overwrites status fields with what it observed."""
+    cameras = Camera.objects.exclude(rtsp_main_uri="", onvif_address="")
+    if owner_code:
+        cameras = cameras.filter(owner__code=owner_code)
+    targets = [
+        ProbeTarget(camera_id=pk, rtsp_uri=rtsp or None, onvif_address=onvif or None)
+        for pk, rtsp, onvif in cameras.values_list("pk", "rtsp_main_uri", "onvif_address")
+    ]
+    results = probe_many(
+        targets, concurrency=settings.PORTAL_HEALTH_CONCURRENCY, timeout=settings.PORTAL_HEALTH_TIMEOUT_SECONDS
+    )
+    online, offline = health_apply(results)
+    return {"online": online, "offline": offline}
