@@ -72,7 +72,7 @@ def bench_api():
     user = User.objects.create_user("bench-operator")
     Membership.objects.create(user=user, organisation=zone, role="operator")
     _token, key = services.api_token_create(actor=actor_for(user, zone.pk), name="bench", days=1)
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_HOST="127.0.0.1")
     client.get("/api/v1/cameras/?limit=50")  # warm caches and connections
 
     filtered, counts = [], set()

@@ -57,10 +57,10 @@ def camera_set_credentials(*, camera, username, password):
     camera.save(update_fields=["credentials_encrypted", "updated_at"])
 
 
-def camera_onboard(*, actor, address, username, password, name="", group=None, latitude, longitude, **fields):
+def camera_onboard(*, actor, onvif_address, username, password, name="", group=None, latitude, longitude, **fields):
     """Read a device over ONVIF (outside any transaction: it is network work) and store what it says."""
     _check_can_add_cameras(actor, group)
-    device = probe_onvif(address, username, password)
+    device = probe_onvif(onvif_address, username, password)
     profiles = [
         {
             "token": p.token,
@@ -81,7 +81,7 @@ def camera_onboard(*, actor, address, username, password, name="", group=None, l
         password=password,
         name=name or f"{device.manufacturer} {device.model} {device.serial_number}".strip(),
         kind=fields.pop("kind", Camera.Kind.PTZ if device.ptz_capable else Camera.Kind.FIXED),
-        onvif_address=address,
+        onvif_address=onvif_address,
         rtsp_main_uri=device.main_stream_uri or "",
         rtsp_sub_uri=device.sub_stream_uri or "",
         snapshot_uri=device.snapshot_uri or "",

@@ -110,7 +110,7 @@ def camera_onboard_view(request):
         try:
             camera = services.camera_onboard(
                 actor=actor,
-                address=data.pop("onvif_address"),
+                onvif_address=data.pop("onvif_address"),
                 username=data.pop("username"),
                 password=data.pop("password"),
                 **data,

@@ -40,7 +40,7 @@ class CameraViewSet(viewsets.ReadOnlyModelViewSet):
         try:
             camera = services.camera_onboard(
                 actor=actor,
-                address=data.pop("onvif_address"),
+                onvif_address=data.pop("onvif_address"),
                 username=data.pop("username"),
                 password=data.pop("password"),
                 group=group,

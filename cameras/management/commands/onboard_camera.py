@@ -34,7 +34,7 @@ class Command(BaseCommand):
         try:
             camera = camera_onboard(
                 actor=actor,
-                address=onvif,
+                onvif_address=onvif,
                 username=user,
                 password=password,
                 name=name,
