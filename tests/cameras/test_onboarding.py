@@ -123,8 +123,8 @@ def test_command_onboards_and_fails_clearly(person, device, capsys):
 
     organisation = Organisation.objects.create(code="5399", kind="police_zone", name_fr="Z", name_nl="Z")
     call_command(
-        "onboard_camera", "--owner", "5399", "--onvif", device.address, "--user", "admin", "--password", "camera-secret",
-        "--name", "From the shell", "--latitude", "50.85", "--longitude", "4.35",
+        "onboard_camera", "--owner", "5399", "--onvif", device.address, "--user", "admin",
+        "--password", "camera-secret", "--name", "From the shell", "--latitude", "50.85", "--longitude", "4.35",
     )  # fmt: skip
     assert Camera.objects.get(name="From the shell").owner == organisation
     assert "From the shell" in capsys.readouterr().out
