@@ -74,7 +74,7 @@ def camera_onboard(*, actor, onvif_address, username, password, name="", group=N
         }
         for p in device.profiles
     ]
-    return camera_create(
+    camera = camera_create(
         actor=actor,
         group=group,
         username=username,
@@ -97,6 +97,10 @@ def camera_onboard(*, actor, onvif_address, username, password, name="", group=N
         longitude=longitude,
         **fields,
     )
+    from .tasks import refresh_snapshot  # tasks import this module
+
+    transaction.on_commit(lambda: refresh_snapshot.delay(camera.pk))
+    return camera
 
 
 @transaction.atomic

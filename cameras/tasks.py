@@ -4,6 +4,7 @@ from django.conf import settings
 from .health import ProbeTarget, probe_many
 from .models import Camera
 from .services import health_apply
+from .snapshots import SnapshotError, grab_snapshot, store_snapshot
 
 
 @shared_task(name="cameras.tasks.health_sweep", ignore_result=True)
@@ -23,3 +24,17 @@ def health_sweep(owner_code=None):
     )
     online, offline = health_apply(results)
     return {"online": online, "offline": offline}
+
+
+@shared_task(name="cameras.tasks.refresh_snapshot", ignore_result=True, soft_time_limit=30)
+def refresh_snapshot(camera_id):
+    """Take the camera's current picture. Idempotent: it only replaces the latest snapshot."""
+    camera = Camera.objects.filter(pk=camera_id).first()
+    if camera is None:
+        return "gone"
+    try:
+        store_snapshot(camera, grab_snapshot(camera))
+    except SnapshotError as error:
+        Camera.objects.filter(pk=camera_id).update(status_detail=str(error)[:200])
+        return "failed"
+    return "stored"

@@ -56,6 +56,19 @@ def camera_detail_view(request, pk):
     return render(request, "cameras/camera_detail.html", {"camera": camera})
 
 
+@require_POST
+def camera_snapshot_refresh_view(request, pk):
+    """Ask a worker for a fresh picture (the owner's people only: it touches the device)."""
+    from .tasks import refresh_snapshot
+
+    camera = selectors.camera_get(actor=request.actor, pk=pk)
+    if camera.owner_id != request.actor.organisation.pk:
+        raise PermissionDenied(_("Only the owner's people take snapshots of a camera."))
+    refresh_snapshot.delay(camera.pk)
+    messages.info(request, _("A new snapshot was requested; reload the page in a few seconds."))
+    return redirect("cameras:detail", pk=camera.pk)
+
+
 def camera_snapshot_view(request, pk):
     camera = selectors.camera_get(actor=request.actor, pk=pk)
     if not camera.snapshot:

@@ -9,6 +9,8 @@ from .base import *  # noqa: F403
 SECRET_KEY = dev_secret("SECRET_KEY")
 PORTAL_SIGNING_KEY = dev_secret("PORTAL_SIGNING_KEY", 32)
 PORTAL_ENCRYPTION_KEYS = [dev_secret("PORTAL_ENCRYPTION_KEY", 32)]
+# Tasks the tests enqueue without a worker must never reach a development worker on the same machine.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "portal-tests")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast hashing; tests only
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/minute", "user": "10000/minute"}  # noqa: F405
