@@ -64,7 +64,7 @@ def test_api_filters_combine(person):
     assert [r["name"] for r in rows] == ["Gare du Midi PTZ"]
     assert api.get(reverse("camera-list"), {"q": "midi"}).json()["count"] == 1
     assert api.get(reverse("camera-list"), {"kind": "nonsense"}).status_code == 400
-    assert api.get(reverse("camera-list"), {"shared": "true"}).json()["count"] == 0  # no convention yet
+    assert api.get(reverse("camera-list"), {"shared": "yes"}).json()["count"] == 0  # no convention yet
 
 
 def test_catalogue_pages_list_filter_detail_and_map(client, person, signed_in):
@@ -172,3 +172,27 @@ def test_seed_spreads_synthetic_cameras_over_owners_and_is_idempotent():
     police = Camera.objects.filter(owner__code="5339")
     assert set(police.values_list("legal_regime", flat=True)) == {LegalRegime.POLICE}
     assert all(c.municipality.zone.code == "5339" for c in police.select_related("municipality__zone"))
+
+
+@pytest.mark.parametrize("language", ["fr", "nl", "en"])
+def test_list_detail_and_map_in_each_language(language, client, person, signed_in):
+    from django.utils.translation import gettext, override
+
+    membership = person(role="operator")
+    camera = CameraFactory(owner=membership.organisation, kind="ptz", status="offline")
+    signed_in(membership)
+    client.post(reverse("set_language"), {"language": language, "next": "/"})
+    with override(language):
+        expected = {
+            "cameras:list": [gettext("Cameras"), gettext("Offline"), gettext("Filter")],
+            "cameras:map": [gettext("Camera map"), gettext("Owners")],
+        }
+        detail_words = [gettext("Legal and privacy"), gettext("Maximum retention of footage"), gettext("PTZ")]
+    if language != "en":
+        assert detail_words[0] != "Legal and privacy"  # the catalogue really is translated
+    for name, words in expected.items():
+        page = client.get(reverse(name)).content.decode()
+        assert f'<html lang="{language}">' in page
+        assert all(word in page for word in words), (name, words)
+    page = client.get(reverse("cameras:detail", args=[camera.pk])).content.decode()
+    assert all(word in page for word in detail_words)
