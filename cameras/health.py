@@ -238,7 +238,7 @@ class _Progress:
     """How far a probe got, so that a timeout or a late error can be reported accurately."""
 
     started: float
-    stage: str = "connecting"  # connecting -> waiting -> answered
+    stage: str = "connecting"  # connecting -> connected -> waiting -> answered
     outcome: ProbeOutcome | None = None
 
     def elapsed_ms(self) -> float:
@@ -259,10 +259,10 @@ async def _bounded(exchange: Callable[[_Progress], Awaitable[ProbeOutcome]], tim
     except (OSError, EOFError, asyncio.LimitOverrunError, ValueError, UnicodeError) as exc:
         if progress.outcome is not None:
             return progress.outcome
-        return ProbeOutcome(False, None, _describe_error(exc, progress))
+        return ProbeOutcome(False, None, _describe_error(exc))
 
 
-def _describe_error(exc: BaseException, progress: _Progress) -> str:
+def _describe_error(exc: BaseException) -> str:
     """A short human phrase for a network error; never the exception text (it could quote a peer)."""
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from cameras.health import ProbeResult, ProbeTarget, probe_many, probe_many_async
+from cameras.health import ProbeResult, ProbeTarget, probe_many, probe_many_async, redact_uri
 from tests.support.rtsp import INSTALL_HINT, RtspTestStream, free_tcp_port, missing_tools
 
 SECRET = "s3cr3t-Pa55"
@@ -115,7 +115,7 @@ class ServerLoop:
                 await asyncio.sleep(delay)
                 path = line.split(" ")[1].split("/", 3)[-1] if " " in line else ""
                 if path.startswith("live"):
-                    answer = f"RTSP/1.0 200 OK\r\nCSeq: 1\r\nContent-Type: application/sdp\r\n"
+                    answer = "RTSP/1.0 200 OK\r\nCSeq: 1\r\nContent-Type: application/sdp\r\n"
                     answer += f"Content-Length: {len(SDP)}\r\n\r\n{SDP}"
                 elif path.startswith("locked"):
                     answer = 'RTSP/1.0 401 Unauthorized\r\nCSeq: 1\r\nWWW-Authenticate: Digest realm="cam"\r\n\r\n'
@@ -308,7 +308,7 @@ def test_python_http_server_answering_without_status_line_is_not_rtsp():
         server.server_close()
         thread.join(5)
     assert not result.online
-    assert result.detail in ("not an RTSP server (unexpected answer)", "connection closed without an answer")
+    assert result.detail == "not an RTSP server (unexpected answer)"
 
 
 def test_401_means_alive_but_needs_credentials(servers):
@@ -484,3 +484,10 @@ def test_bad_arguments_are_refused():
         probe_many([], concurrency=0)
     with pytest.raises(ValueError, match="timeout"):
         probe_many([], timeout=0)
+
+
+def test_redact_uri_drops_user_information_only():
+    assert redact_uri(f"rtsp://{USER}:{SECRET}@10.1.2.3:554/Streaming/Channels/101?transport=udp#x") == (
+        "rtsp://10.1.2.3:554/Streaming/Channels/101?transport=udp"
+    )
+    assert redact_uri("rtsp://[fe80::1]:8554/cam") == "rtsp://[fe80::1]:8554/cam"
