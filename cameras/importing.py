@@ -19,6 +19,7 @@ from zones.models import LegalRegime, Municipality, Organisation, Role
 from .crypto import encrypt_credentials
 from .models import Camera, CameraGroup
 from .region import inside_region
+from .signals import catalogue_changed
 
 __all__ = ["COLUMNS", "ImportIssue", "ImportReport", "import_cameras", "read_rows"]
 
@@ -345,4 +346,5 @@ def _write(valid):
         for name in names
     ]
     Camera.groups.through.objects.bulk_create(links, batch_size=BATCH)
+    catalogue_changed.send(sender=Camera)
     return len(cameras)

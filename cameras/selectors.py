@@ -1,7 +1,11 @@
 """Reads of the camera catalogue, always restricted to what the acting person may see or manage."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from conventions.policy import SHARED_CAMERA_ROLES
+from conventions.scope import shared_cameras_q
 
 from zones.models import Role
 
@@ -32,15 +36,19 @@ def delegated_groups(*, user, codename, owner=None):
 
 
 def camera_list(*, actor, action="view"):
-    """view: the cameras of the actor's organisation. Other owners' cameras join this set only through an
-    active sharing convention (the conventions app extends this selector).
+    """view: the cameras of the actor's organisation, and other owners' cameras while an active sharing
+    convention shares them (for the roles that may use shared cameras).
     manage: the chief's whole catalogue, or the cameras of groups delegated to the person."""
     cameras = Camera.objects.select_related("owner", "municipality").prefetch_related(
         Prefetch("groups", queryset=CameraGroup.objects.only("id", "name", "owner_id"))
     )
     own = cameras.filter(owner=actor.organisation)
     if action == "view":
-        return own
+        if not actor.roles & SHARED_CAMERA_ROLES:
+            return own
+        # Other owners' cameras exactly while an active convention shares them (the conventions' scope rule).
+        shared = shared_cameras_q(consumer=actor.organisation, at=timezone.now())
+        return cameras.filter(Q(owner=actor.organisation) | shared)
     if action == "manage":
         if actor.has_role(Role.CHIEF):
             return own

@@ -9,6 +9,7 @@ from zones.models import LegalRegime, Municipality, Organisation
 
 from .models import Camera, CameraGroup
 from .region import centroids, inside_region
+from .signals import catalogue_changed
 
 # Share of the cameras per owner code (police zones split the rest by their municipalities).
 OWNER_SHARE = {"STIB": 0.20, "BMOB": 0.07, "BPS": 0.051, "PORT": 0.03, "SIAMU": 0.015}
@@ -103,4 +104,5 @@ def seed_cameras(n, *, seed=2026):
     Camera.groups.through.objects.bulk_create(
         [Camera.groups.through(camera_id=c.pk, cameragroup_id=g.pk) for c, g in links], batch_size=1000
     )
+    catalogue_changed.send(sender=Camera)
     return len(cameras)

@@ -210,6 +210,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "zones.tasks.record_heartbeat",
         "schedule": PORTAL_HEARTBEAT_INTERVAL.total_seconds(),
     },
+    "convention-expiry": {"task": "conventions.tasks.expire_conventions", "schedule": 300.0},
     "camera-health-sweep": {
         "task": "cameras.tasks.health_sweep",
         "schedule": PORTAL_HEALTH_INTERVAL.total_seconds(),

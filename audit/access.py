@@ -1,0 +1,89 @@
+"""The one entry point through which every part of the portal writes the access log.
+
+Callers describe what happened; this module decides how it is stored (the access-log issue adds the hash chain
+and append-only storage behind the same call). If the entry cannot be written, AccessLogUnavailable is raised
+and the caller must refuse the access it describes (fail closed).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from .models import AccessAction, AccessLogEntry
+
+__all__ = ["AccessAction", "AccessLogUnavailable", "AccessRecord", "record_access"]
+
+
+class AccessLogUnavailable(Exception):
+    """The access log refused the entry: the access it describes must not happen."""
+
+
+@dataclass
+class AccessRecord:
+    action: str
+    controller: object  # the camera owner (Organisation), or None for platform-level events
+    actor: object = None  # User or None (Celery work, anonymous attempts)
+    actor_organisation: object = None
+    cameras: list = field(default_factory=list)
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    mode: str = ""
+    purpose: str = ""
+    justification: str = ""
+    case_reference: str = ""
+    prosecutor_reference: str = ""
+    recipient: object = None
+    convention_version: object = None
+    decision: str = ""
+    reason: str = ""
+    request: object = None
+    details: dict = field(default_factory=dict)
+    occurred_at: datetime | None = None
+
+
+def _request_facts(request):
+    if request is None:
+        return "", None, ""
+    meta = getattr(request, "META", {})
+    request_id = getattr(request, "request_id", "") or meta.get("HTTP_X_REQUEST_ID", "")
+    return request_id[:64], meta.get("REMOTE_ADDR") or None, meta.get("HTTP_USER_AGENT", "")[:300]
+
+
+def record_access(record: AccessRecord) -> AccessLogEntry:
+    """Write one access-log entry inside the caller's transaction (a savepoint, so a refusal is clean)."""
+    request_id, address, agent = _request_facts(record.request)
+    version = record.convention_version
+    controller = record.controller
+    try:
+        with transaction.atomic():
+            return AccessLogEntry.objects.create(
+                occurred_at=record.occurred_at or timezone.now(),
+                controller=controller,
+                controller_code=controller.code if controller else "PLATFORM",
+                action=record.action,
+                actor_id=getattr(record.actor, "pk", None),
+                actor_name=str(record.actor) if record.actor else "",
+                actor_organisation_code=record.actor_organisation.code if record.actor_organisation else "",
+                camera_ids=[camera.pk for camera in record.cameras],
+                camera_names=[camera.name for camera in record.cameras],
+                window_start=record.window_start,
+                window_end=record.window_end,
+                mode=record.mode,
+                purpose=record.purpose,
+                justification=record.justification,
+                case_reference=record.case_reference,
+                prosecutor_reference=record.prosecutor_reference,
+                recipient_code=record.recipient.code if record.recipient else "",
+                convention_reference=version.convention.reference if version else "",
+                convention_version=version.number if version else None,
+                decision=record.decision,
+                reason=record.reason,
+                request_id=request_id,
+                source_address=address,
+                user_agent=agent,
+                details=record.details,
+            )
+    except DatabaseError as exc:
+        raise AccessLogUnavailable(str(exc)) from exc

@@ -1,0 +1,58 @@
+"""The access log: every consultation, disclosure, collection, alteration, combination and erasure of footage,
+and every refused attempt. Names are copied so an entry outlives the people and objects it mentions."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessAction(models.TextChoices):
+    COLLECTION = "collection", _("Collection")
+    ALTERATION = "alteration", _("Alteration")
+    CONSULTATION = "consultation", _("Consultation")
+    DISCLOSURE = "disclosure", _("Disclosure")
+    COMBINATION = "combination", _("Combination")
+    ERASURE = "erasure", _("Erasure")
+    DECISION = "decision", _("Access decision")
+    DENIED = "denied", _("Denied attempt")
+    LOGIN_SUCCESS = "login_success", _("Sign-in")
+    LOGIN_FAILURE = "login_failure", _("Failed sign-in")
+    MEMBERSHIP_CHANGE = "membership_change", _("Membership change")
+
+
+class AccessLogEntry(models.Model):
+    occurred_at = models.DateTimeField(_("time (UTC)"), db_index=True)
+    controller = models.ForeignKey(
+        "zones.Organisation", on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("controller")
+    )
+    controller_code = models.CharField(_("controlling organisation"), max_length=16)
+    action = models.CharField(_("action"), max_length=24, choices=AccessAction.choices)
+    actor_id = models.BigIntegerField(_("actor id"), null=True)
+    actor_name = models.CharField(_("actor"), max_length=200, blank=True)
+    actor_organisation_code = models.CharField(_("actor's organisation"), max_length=16, blank=True)
+    camera_ids = models.JSONField(_("cameras"), default=list)
+    camera_names = models.JSONField(_("camera names"), default=list)
+    window_start = models.DateTimeField(_("footage from"), null=True)
+    window_end = models.DateTimeField(_("footage until"), null=True)
+    mode = models.CharField(_("mode"), max_length=16, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=40, blank=True)
+    justification = models.TextField(_("justification"), blank=True)
+    case_reference = models.CharField(_("case reference"), max_length=100, blank=True)
+    prosecutor_reference = models.CharField(_("prosecutor decision"), max_length=100, blank=True)
+    recipient_code = models.CharField(_("recipient organisation"), max_length=16, blank=True)
+    convention_reference = models.CharField(_("convention"), max_length=32, blank=True)
+    convention_version = models.PositiveIntegerField(_("convention version"), null=True)
+    decision = models.CharField(_("decision"), max_length=8, blank=True)
+    reason = models.CharField(_("reason"), max_length=60, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    source_address = models.GenericIPAddressField(_("source address"), null=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log entries")
+        indexes = [models.Index(fields=["controller_code", "occurred_at"]), models.Index(fields=["actor_id"])]
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.actor_name} {self.decision}"
