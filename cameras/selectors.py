@@ -6,7 +6,6 @@ from django.utils import timezone
 
 from conventions.policy import SHARED_CAMERA_ROLES
 from conventions.scope import shared_cameras_q
-
 from zones.models import Role
 
 from .models import Camera, CameraGroup, CameraGroupUserObjectPermission
