@@ -28,3 +28,11 @@ def register_change_log():
     )
     auditlog.register(apps.get_model("cameras", "CameraGroup"))
     auditlog.register(apps.get_model("cameras", "CameraGroupUserObjectPermission"))
+    auditlog.register(apps.get_model("conventions", "Convention"))
+    auditlog.register(
+        apps.get_model("conventions", "ConventionVersion"),
+        exclude_fields=["canonical_document"],
+        m2m_fields={"cameras", "groups", "municipalities"},
+    )
+    auditlog.register(apps.get_model("conventions", "Signature"))
+    auditlog.register(apps.get_model("conventions", "DeclaredIncident"))

@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from cameras.api.views import CameraViewSet
+from conventions.api.views import ConventionViewSet
 from zones.api.views import ApiTokenViewSet, MembershipViewSet, MunicipalityViewSet, OrganisationViewSet
 
 router = DefaultRouter()
@@ -11,5 +12,6 @@ router.register("municipalities", MunicipalityViewSet, basename="municipality")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("tokens", ApiTokenViewSet, basename="apitoken")
 router.register("cameras", CameraViewSet, basename="camera")
+router.register("conventions", ConventionViewSet, basename="convention")
 
 urlpatterns = router.urls

@@ -27,10 +27,13 @@ class Endpoint:
     detail_route: str
     make: object
     pk_field: str = "id"
+    cross_tenant_roles: frozenset = frozenset()
 
 
-def register(*, name, list_route, detail_route, make, pk_field="id"):
-    REGISTRY[name] = Endpoint(name, list_route, detail_route, make, pk_field)
+def register(*, name, list_route, detail_route, make, pk_field="id", cross_tenant_roles=()):
+    """cross_tenant_roles: roles that read every organisation's objects by design (e.g. the supervisor on
+    conventions and logs); for them the harness asserts the object IS visible, read-only."""
+    REGISTRY[name] = Endpoint(name, list_route, detail_route, make, pk_field, frozenset(cross_tenant_roles))
 
 
 def discover():

@@ -1,0 +1,85 @@
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from zones.api.permissions import HasActiveOrganisation, actor_of
+from zones.stepup import RecentSecondFactor
+
+from .. import selectors, services
+from ..models import Convention
+from .serializers import ConventionSerializer, ReasonSerializer, SignSerializer
+
+
+def _run(call):
+    """Service refusals become clear 4xx answers."""
+    try:
+        return call()
+    except DjangoPermissionDenied as error:
+        raise exceptions.PermissionDenied(str(error)) from error
+    except DjangoValidationError as error:
+        raise exceptions.ValidationError({"detail": error.messages}) from error
+
+
+class ConventionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Conventions of your organisation (as provider or consumer); the supervisory body reads them all.
+    Drafting happens in the portal; the actions below move a convention through its life."""
+
+    serializer_class = ConventionSerializer
+    queryset = Convention.objects.none()  # for the schema only; requests use get_queryset
+    filterset_fields = ["reference"]
+
+    def get_queryset(self):
+        return (
+            selectors.convention_list(actor=actor_of(self.request))
+            .prefetch_related(
+                "versions__signatures__key",
+                "versions__cameras",
+                "versions__groups",
+                "versions__municipalities",
+                "events__version",
+            )  # fmt: skip
+            .order_by("-created_at", "id")
+        )
+
+    def _respond(self, convention):
+        return Response(self.get_serializer(self.get_queryset().get(pk=convention.pk)).data)
+
+    @extend_schema(request=SignSerializer, responses=ConventionSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[HasActiveOrganisation, RecentSecondFactor])
+    def sign(self, request, pk=None):
+        """Sign the version waiting for your organisation's signature. Needs a current code in `X-OTP`."""
+        convention = self.get_object()
+        body = SignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = get_object_or_404(convention.versions, number=body.validated_data["version"])
+        _run(lambda: services.version_sign(actor=actor_of(request), version=version, recent_second_factor=True))
+        return self._respond(convention)
+
+    def _with_reason(self, request, service):
+        convention = self.get_object()
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        _run(lambda: service(actor=actor_of(request), convention=convention, reason=body.validated_data["reason"]))
+        return self._respond(convention)
+
+    @extend_schema(request=ReasonSerializer, responses=ConventionSerializer)
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, pk=None):
+        """Suspend at once (the provider's chief)."""
+        return self._with_reason(request, services.convention_suspend)
+
+    @extend_schema(request=ReasonSerializer, responses=ConventionSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """Resume a suspended convention (the provider's chief)."""
+        return self._with_reason(request, services.convention_resume)
+
+    @extend_schema(request=ReasonSerializer, responses=ConventionSerializer)
+    @action(detail=True, methods=["post"])
+    def terminate(self, request, pk=None):
+        """End the convention for good (either party's chief)."""
+        return self._with_reason(request, services.convention_terminate)
