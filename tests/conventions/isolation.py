@@ -1,23 +1,22 @@
 """Tenant-isolation registration of the conventions API: only the two parties see a convention; the
 supervisory body reads them all (see tests/tenancy/harness.py)."""
 
+from datetime import timedelta
+
+from django.utils import timezone
+
+from conventions import services
 from tests.conventions.conftest import DEFAULTS, chief_of
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.tenancy.harness import register
 
 
 def make_convention(organisation):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from conventions import services
-
     consumer = OrganisationFactory()
+    start = timezone.now() - timedelta(days=1)
     convention = services.convention_create(
-        actor=chief_of(organisation), consumer=consumer, title="Isolation", valid_from=timezone.now() - timedelta(days=1),
-        **DEFAULTS,
-    )  # fmt: skip
+        actor=chief_of(organisation), consumer=consumer, title="Isolation", valid_from=start, **DEFAULTS
+    )
     return convention, MembershipFactory(organisation=organisation, role="operator")
 
 
