@@ -141,7 +141,7 @@ Command: `.venv/bin/python benchmarks/bench_catalogue.py` (DATABASE_URL selects 
 {imported["seconds"]:.1f} s (ratio {imported["seconds"] / 30:.2f} of the limit) | < 30 s | \
 {"met" if imported["seconds"] < 30 else "MISSED"} |
 """
-    write_section("Camera catalogue at 8,000 cameras", body)
+    write_section(f"Camera catalogue at 8,000 cameras ({connection.vendor})", body)
     print(body)
 
 

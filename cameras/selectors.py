@@ -2,10 +2,8 @@
 
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
-from conventions.policy import SHARED_CAMERA_ROLES
-from conventions.scope import shared_cameras_q
+from conventions.policy import SHARED_CAMERA_ROLES, shared_cameras_q
 from zones.models import Role
 
 from .models import Camera, CameraGroup, CameraGroupUserObjectPermission
@@ -45,9 +43,9 @@ def camera_list(*, actor, action="view"):
     if action == "view":
         if not actor.roles & SHARED_CAMERA_ROLES:
             return own
-        # Other owners' cameras exactly while an active convention shares them (the conventions' scope rule).
-        shared = shared_cameras_q(consumer=actor.organisation, at=timezone.now())
-        return cameras.filter(Q(owner=actor.organisation) | shared)
+        # Other owners' cameras exactly while an active convention shares them (the decisions' compiled scope).
+        shared = shared_cameras_q(consumer_id=actor.organisation.pk)
+        return cameras.filter(Q(owner=actor.organisation) | shared) if shared is not None else own
     if action == "manage":
         if actor.has_role(Role.CHIEF):
             return own
