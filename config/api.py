@@ -3,7 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from cameras.api.views import CameraViewSet
-from conventions.api.views import ConventionViewSet
+from conventions.api.views import ConventionViewSet, PublicKeyViewSet
 from zones.api.views import ApiTokenViewSet, MembershipViewSet, MunicipalityViewSet, OrganisationViewSet
 
 router = DefaultRouter()
@@ -13,5 +13,6 @@ router.register("memberships", MembershipViewSet, basename="membership")
 router.register("tokens", ApiTokenViewSet, basename="apitoken")
 router.register("cameras", CameraViewSet, basename="camera")
 router.register("conventions", ConventionViewSet, basename="convention")
+router.register("signing-keys", PublicKeyViewSet, basename="signingkey")
 
 urlpatterns = router.urls

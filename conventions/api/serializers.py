@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..models import Convention, ConventionEvent, ConventionVersion, Signature
+from ..models import Convention, ConventionEvent, ConventionVersion, Signature, SigningKey
 
 
 class SignatureSerializer(serializers.ModelSerializer):
@@ -60,3 +60,12 @@ class ReasonSerializer(serializers.Serializer):
 
 class SignSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text=_("The version number to sign."))
+
+
+class PublicKeySerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="user.__str__", read_only=True)
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = SigningKey
+        fields = ["id", "owner", "username", "fingerprint", "public_key", "created_at", "revoked_at"]

@@ -10,8 +10,8 @@ from zones.api.permissions import HasActiveOrganisation, actor_of
 from zones.stepup import RecentSecondFactor
 
 from .. import selectors, services
-from ..models import Convention
-from .serializers import ConventionSerializer, ReasonSerializer, SignSerializer
+from ..models import Convention, SigningKey
+from .serializers import ConventionSerializer, PublicKeySerializer, ReasonSerializer, SignSerializer
 
 
 def _run(call):
@@ -83,3 +83,11 @@ class ConventionViewSet(viewsets.ReadOnlyModelViewSet):
     def terminate(self, request, pk=None):
         """End the convention for good (either party's chief)."""
         return self._with_reason(request, services.convention_terminate)
+
+
+class PublicKeyViewSet(viewsets.ReadOnlyModelViewSet):
+    """Published Ed25519 public keys of the signers, with their SHA-256 fingerprints: anyone signed in may read
+    them to verify a convention's signatures offline (public keys are not secrets, so not tenant-scoped)."""
+
+    serializer_class = PublicKeySerializer
+    queryset = SigningKey.objects.select_related("user").order_by("user__username", "-created_at")

@@ -99,3 +99,16 @@ def test_verify_convention_detects_a_forged_signature(parties, make_convention, 
 def test_verify_convention_unknown_reference():
     with pytest.raises(CommandError, match="No convention"):
         call_command("verify_convention", "CONV-1999-0001")
+
+
+def test_public_keys_are_published_with_fingerprints(parties, make_convention):
+    provider, consumer, provider_chief, consumer_chief = parties
+    make_convention(provider_chief, consumer)
+    api = _api_for(consumer_chief)
+    keys = api.get(reverse("signingkey-list")).json()["results"]
+    assert {k["username"] for k in keys} == {provider_chief.user.username, consumer_chief.user.username}
+    import base64
+    import hashlib
+
+    assert all(hashlib.sha256(base64.b64decode(k["public_key"])).hexdigest() == k["fingerprint"] for k in keys)
+    assert "private" not in str(keys)
