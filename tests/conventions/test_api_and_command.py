@@ -103,7 +103,7 @@ def test_verify_convention_unknown_reference():
 
 def test_public_keys_are_published_with_fingerprints(parties, make_convention):
     provider, consumer, provider_chief, consumer_chief = parties
-    make_convention(provider_chief, consumer)
+    make_convention(provider_chief, consumer, consumer_chief=consumer_chief)
     api = _api_for(consumer_chief)
     keys = api.get(reverse("signingkey-list")).json()["results"]
     assert {k["username"] for k in keys} == {provider_chief.user.username, consumer_chief.user.username}
