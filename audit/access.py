@@ -11,9 +11,12 @@ from datetime import datetime
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from .chain import append
 from .models import AccessAction, AccessLogEntry
 
-__all__ = ["AccessAction", "AccessLogUnavailable", "AccessRecord", "record_access"]
+__all__ = ["PLATFORM_CHAIN", "AccessAction", "AccessLogUnavailable", "AccessRecord", "record_access"]
+
+PLATFORM_CHAIN = "PLATFORM"  # platform-level events (sign-ins, memberships) that no camera owner controls
 
 
 class AccessLogUnavailable(Exception):
@@ -58,32 +61,35 @@ def record_access(record: AccessRecord) -> AccessLogEntry:
     controller = record.controller
     try:
         with transaction.atomic():
-            return AccessLogEntry.objects.create(
-                occurred_at=record.occurred_at or timezone.now(),
-                controller=controller,
-                controller_code=controller.code if controller else "PLATFORM",
-                action=record.action,
-                actor_id=getattr(record.actor, "pk", None),
-                actor_name=str(record.actor) if record.actor else "",
-                actor_organisation_code=record.actor_organisation.code if record.actor_organisation else "",
-                camera_ids=[camera.pk for camera in record.cameras],
-                camera_names=[camera.name for camera in record.cameras],
-                window_start=record.window_start,
-                window_end=record.window_end,
-                mode=record.mode,
-                purpose=record.purpose,
-                justification=record.justification,
-                case_reference=record.case_reference,
-                prosecutor_reference=record.prosecutor_reference,
-                recipient_code=record.recipient.code if record.recipient else "",
-                convention_reference=version.convention.reference if version else "",
-                convention_version=version.number if version else None,
-                decision=record.decision,
-                reason=record.reason,
-                request_id=request_id,
-                source_address=address,
-                user_agent=agent,
-                details=record.details,
+            return append(
+                AccessLogEntry(
+                    chain=controller.code if controller else PLATFORM_CHAIN,
+                    occurred_at=record.occurred_at or timezone.now(),
+                    controller=controller,
+                    controller_code=controller.code if controller else PLATFORM_CHAIN,
+                    action=record.action,
+                    actor_id=getattr(record.actor, "pk", None),
+                    actor_name=str(record.actor) if record.actor else "",
+                    actor_organisation_code=record.actor_organisation.code if record.actor_organisation else "",
+                    camera_ids=[camera.pk for camera in record.cameras],
+                    camera_names=[camera.name for camera in record.cameras],
+                    window_start=record.window_start,
+                    window_end=record.window_end,
+                    mode=record.mode,
+                    purpose=record.purpose,
+                    justification=record.justification,
+                    case_reference=record.case_reference,
+                    prosecutor_reference=record.prosecutor_reference,
+                    recipient_code=record.recipient.code if record.recipient else "",
+                    convention_reference=version.convention.reference if version else "",
+                    convention_version=version.number if version else None,
+                    decision=record.decision,
+                    reason=record.reason,
+                    request_id=request_id,
+                    source_address=address,
+                    user_agent=agent,
+                    details=record.details,
+                )
             )
     except DatabaseError as exc:
         raise AccessLogUnavailable(str(exc)) from exc

@@ -7,6 +7,10 @@ class AuditConfig(AppConfig):
     verbose_name = _("Access and change logs")
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
         from .changelog import register_change_log
+        from .maintenance import register_sqlite_switch
 
         register_change_log()
+        connection_created.connect(register_sqlite_switch, dispatch_uid="audit-sqlite-switch")

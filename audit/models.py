@@ -20,6 +20,12 @@ class AccessAction(models.TextChoices):
 
 
 class AccessLogEntry(models.Model):
+    """Append-only (database triggers refuse UPDATE, DELETE and TRUNCATE) and hash-chained per controller."""
+
+    chain = models.CharField(_("chain"), max_length=16, editable=False)
+    sequence = models.PositiveBigIntegerField(_("sequence"), editable=False)
+    previous_hash = models.CharField(max_length=64, editable=False)
+    entry_hash = models.CharField(max_length=64, editable=False)
     occurred_at = models.DateTimeField(_("time (UTC)"), db_index=True)
     controller = models.ForeignKey(
         "zones.Organisation", on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("controller")
@@ -53,6 +59,51 @@ class AccessLogEntry(models.Model):
         verbose_name = _("access log entry")
         verbose_name_plural = _("access log entries")
         indexes = [models.Index(fields=["controller_code", "occurred_at"]), models.Index(fields=["actor_id"])]
+        constraints = [models.UniqueConstraint(fields=["chain", "sequence"], name="access_log_chain_sequence")]
 
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.actor_name} {self.decision}"
+
+
+class ChainHead(models.Model):
+    """The last link of one chain. Its row lock serialises writers of that chain (one chain per controller
+    spreads the lock across organisations)."""
+
+    chain = models.CharField(max_length=16, unique=True)
+    sequence = models.PositiveBigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64, default="0" * 64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.chain}#{self.sequence}"
+
+
+class SignedHead(models.Model):
+    """A chain head signed with the platform's Ed25519 key: entries removed after it cannot go unnoticed."""
+
+    chain = models.CharField(max_length=16, db_index=True)
+    sequence = models.PositiveBigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    signature = models.CharField(max_length=100)
+    key_fingerprint = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["chain", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["chain", "sequence"], name="signed_head_unique")]
+
+    def __str__(self):
+        return f"{self.chain}#{self.sequence} signed {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+class ChainVerification(models.Model):
+    """The outcome of the last verification of each chain, for the DPO's chain-status panel."""
+
+    chain = models.CharField(max_length=16, unique=True)
+    verified_at = models.DateTimeField()
+    entries = models.PositiveBigIntegerField()
+    ok = models.BooleanField()
+    problem = models.TextField(blank=True)
+
+    def __str__(self):
+        return f"{self.chain} {'ok' if self.ok else 'BROKEN'} at {self.verified_at:%Y-%m-%d %H:%M}"

@@ -1,7 +1,28 @@
 import pytest
+from django.db.backends.signals import connection_created
 from django.urls import reverse
 
+from audit.maintenance import set_maintenance
 from tests.factories import PASSWORD, MembershipFactory, give_totp, totp_code
+
+
+def _allow_test_flush(sender, connection, **kwargs):
+    """The access log refuses DELETE and TRUNCATE; the test suite must still empty it between tests, so each
+    of its database sessions is a maintenance session. Tests of the guard turn the switch off (append_only)."""
+    set_maintenance(connection, True)
+
+
+connection_created.connect(_allow_test_flush, dispatch_uid="tests-audit-maintenance")
+
+
+@pytest.fixture
+def append_only(db):
+    """This test's database session is an ordinary one: the access log's triggers apply."""
+    from django.db import connection
+
+    set_maintenance(connection, False)
+    yield
+    set_maintenance(connection, True)
 
 
 @pytest.fixture(autouse=True)

@@ -84,6 +84,10 @@ DATABASES = {
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"), conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Writers take the lock when their transaction starts, so two appends to an access-log chain never
+    # read the same head (PostgreSQL uses a row lock on the head instead).
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -210,6 +214,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "zones.tasks.record_heartbeat",
         "schedule": PORTAL_HEARTBEAT_INTERVAL.total_seconds(),
     },
+    "audit-sign-heads": {"task": "audit.tasks.sign_chain_heads", "schedule": 600.0},
     "convention-expiry": {"task": "conventions.tasks.expire_conventions", "schedule": 300.0},
     "camera-health-sweep": {
         "task": "cameras.tasks.health_sweep",
