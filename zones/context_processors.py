@@ -9,6 +9,7 @@ NAVIGATION = [
     (_("Dashboard"), "zones:dashboard", None),
     (_("Cameras"), "cameras:list", None),
     (_("Map"), "cameras:map", None),
+    (_("Conventions"), "conventions:list", None),
     (_("Camera groups"), "cameras:groups", {Role.CHIEF}),
     (_("People"), "zones:members", {Role.CHIEF}),
     (_("Platform status"), "zones:status", {Role.PLATFORM_ADMIN}),

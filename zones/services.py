@@ -11,6 +11,8 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.access import AccessAction, AccessRecord, record_access
+
 from .models import ApiToken, Membership, UserSession
 
 __all__ = [
@@ -75,7 +77,7 @@ def user_access_revoke(*, user):
 
 
 @transaction.atomic
-def membership_disable(*, membership, reason):
+def membership_disable(*, membership, reason, by=None):
     """Withdraw a role. The person's sessions end, and tokens bound to that organisation are revoked
     when no other active role remains there."""
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -93,6 +95,17 @@ def membership_disable(*, membership, reason):
             user=membership.user, organisation=membership.organisation, revoked_at__isnull=True
         ).update(revoked_at=timezone.now())
     user_sessions_end(user=membership.user)
+    record_access(
+        AccessRecord(
+            action=AccessAction.MEMBERSHIP_CHANGE,
+            controller=None,
+            actor=by,
+            actor_organisation=membership.organisation if by else None,
+            reason="membership_disabled",
+            details={"user": membership.user.username, "organisation": membership.organisation.code,
+                     "role": membership.role, "why": reason},
+        )
+    )  # fmt: skip
     return membership
 
 

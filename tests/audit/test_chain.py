@@ -184,3 +184,23 @@ def test_concurrent_writer_processes_never_fork_or_gap_a_chain():
     for code in codes:
         report = verify_chain(code)
         assert report.ok and report.entries == 120, report
+
+
+@pytest.mark.django_db
+def test_sign_ins_and_withdrawn_roles_are_in_the_platform_chain(client, person, signed_in):
+    from django.urls import reverse
+
+    chief = person(role="chief")
+    operator = person(organisation=chief.organisation, role="operator")
+    client.post(reverse("zones:login"), {"username": operator.user.username, "password": "wrong password!"})
+    signed_in(chief)
+    client.post(reverse("zones:membership_disable", args=[operator.pk]), {"reason": "Left the unit"})
+    entries = list(AccessLogEntry.objects.filter(chain="PLATFORM").order_by("sequence"))
+    assert [(e.action, e.reason) for e in entries] == [
+        ("login_failure", "wrong_password"),
+        ("login_success", "password_and_second_factor"),
+        ("membership_change", "membership_disabled"),
+    ]
+    assert entries[0].details["username"] == operator.user.username and entries[0].source_address == "127.0.0.1"
+    assert entries[2].actor_id == chief.user.pk and entries[2].details["why"] == "Left the unit"
+    assert verify_chain("PLATFORM").ok

@@ -22,6 +22,8 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticToken
 
+from audit.access import AccessAction, AccessRecord, record_access
+
 from .. import services
 from ..forms import EnrolForm, LoginForm, SecondFactorForm
 from ..lockout import cool_off
@@ -58,10 +60,26 @@ def locked_out(request, original_response=None, credentials=None):
     return render(request, "zones/login.html", {"form": LoginForm(), "lockout": message}, status=429)
 
 
+def _log_sign_in(request, action, user=None, username="", reason=""):
+    """Sign-ins and failed sign-ins go to the platform chain of the access log."""
+    record_access(
+        AccessRecord(
+            action=action,
+            controller=None,
+            actor=user,
+            decision="allow" if action == AccessAction.LOGIN_SUCCESS else "deny",
+            reason=reason,
+            request=request,
+            details={"username": username or getattr(user, "username", "")},
+        )
+    )
+
+
 def _second_factor_failed(request, user):
     """A wrong code counts as a failed login for the lock-out, like a wrong password."""
     request.portal_login_username = user.username
     user_login_failed.send(sender=__name__, credentials={"username": user.username}, request=request)
+    _log_sign_in(request, AccessAction.LOGIN_FAILURE, user=user, reason="wrong_second_factor")
 
 
 def _is_locked(request, user):
@@ -70,6 +88,7 @@ def _is_locked(request, user):
 
 
 def _complete_login(request, user, pending, device):
+    _log_sign_in(request, AccessAction.LOGIN_SUCCESS, user=user, reason="password_and_second_factor")
     login(request, user, backend=pending["backend"])
     otp_login(request, device)
     services.session_record(request=request, user=user)
@@ -94,6 +113,9 @@ def login_view(request):
     if getattr(request, "axes_locked_out", False):
         return locked_out(request)
     if user is None:
+        _log_sign_in(
+            request, AccessAction.LOGIN_FAILURE, username=form.cleaned_data["username"], reason="wrong_password"
+        )
         form.add_error(None, _("Wrong username or password."))
         return render(request, "zones/login.html", context, status=401)
     if not active_memberships(user).exists():

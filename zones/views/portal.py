@@ -108,7 +108,7 @@ def membership_disable_view(request, pk):
             {"memberships": memberships, "form": form, "failed_membership": membership},
             status=400,
         )
-    services.membership_disable(membership=membership, reason=form.cleaned_data["reason"])
+    services.membership_disable(membership=membership, reason=form.cleaned_data["reason"], by=request.user)
     messages.success(
         request,
         _("%(person)s no longer has the role %(role)s; their sessions have ended.")
