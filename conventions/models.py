@@ -240,11 +240,12 @@ class DeclaredIncident(models.Model):
 
 
 class PolicyGeneration(models.Model):
-    """A counter moved on every change that can alter a decision: caches of compiled conventions are valid only
-    for the generation they were built at, so a suspension takes effect on the very next decision."""
+    """A token replaced on every change that can alter a decision: caches of compiled conventions are valid only
+    for the token they were built at, so a suspension takes effect on the very next decision. A fresh random
+    token rather than a counter: a rolled-back change must never hand its token to a later one."""
 
     name = models.CharField(max_length=20, unique=True)
-    value = models.PositiveBigIntegerField(default=0)
+    value = models.CharField(max_length=32, default="")
 
     def __str__(self):
         return f"{self.name}={self.value}"

@@ -5,7 +5,7 @@ a window of recorded footage; it logs every decision, allowed or denied, through
 transaction, and refuses when the log cannot be written. `evaluate()` is the same decision without the log, for
 previews ("what would be allowed?"). All the legal and contractual rules live here and nowhere else.
 
-Conventions are compiled once per policy generation (a counter moved by every change that can alter a decision,
+Conventions are compiled once per policy generation (a token replaced by every change that can alter a decision,
 see conventions.signals), so a decision costs one small query plus set lookups, and a suspension takes effect
 on the very next decision.
 """
@@ -177,7 +177,7 @@ class _CompiledVersion:
 
 @dataclass
 class _Compiled:
-    generation: int
+    generation: str
     by_consumer: dict  # consumer id -> provider id -> convention id -> [compiled versions]
     incidents: list  # (organisation id, started_at, ended_at)
 
@@ -194,7 +194,7 @@ def policy_generation():
     with connection.cursor() as cursor:
         cursor.execute(_GENERATION_SQL, ["policy"])
         row = cursor.fetchone()
-    return row[0] if row else 0
+    return row[0] if row else ""
 
 
 def _compile(generation):

@@ -4,6 +4,8 @@ Keyword-only and atomic. Every transition writes a ConventionEvent (actor and re
 auditlog's actor, so the change log names the person in API and Celery work too.
 """
 
+import uuid
+
 from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,7 +16,7 @@ from zones.models import Role
 
 from .models import Convention, ConventionEvent, ConventionVersion, Signature
 from .scope import in_force
-from .signing import canonical_document, document_hash, key_for, sign_bytes
+from .signing import canonical_document, document_hash, key_for, same_terms, sign_bytes
 
 __all__ = [
     "SCOPE_FIELDS",
@@ -78,10 +80,10 @@ def _apply(version, fields, scope):
         getattr(version, name).set(objects)
 
 
-def _reference():
-    year = timezone.now().year
-    count = Convention.objects.filter(reference__startswith=f"CONV-{year}-").count() + 1
-    return f"CONV-{year}-{count:04d}"
+def _assign_reference(convention):
+    """CONV-<year>-<id>: unique by construction, even when two chiefs draft at the same moment."""
+    convention.reference = f"CONV-{convention.created_at:%Y}-{convention.pk:04d}"
+    convention.save(update_fields=["reference"])
 
 
 @transaction.atomic
@@ -92,8 +94,10 @@ def convention_create(*, actor, consumer, title, cameras=None, groups=None, muni
         raise ValidationError(_("A convention is between two different organisations."))
     with set_actor(actor.user):
         convention = Convention.objects.create(
-            reference=_reference(), title=title, provider=actor.organisation, consumer=consumer, created_by=actor.user
-        )
+            reference=f"DRAFT-{uuid.uuid4().hex[:20]}", title=title, provider=actor.organisation, consumer=consumer,
+            created_by=actor.user,
+        )  # fmt: skip
+        _assign_reference(convention)
         version = ConventionVersion(convention=convention, number=1, created_by=actor.user)
         _apply(version, fields, {"cameras": cameras, "groups": groups, "municipalities": municipalities})
         _event(convention, ConventionEvent.Action.DRAFTED, actor, version)
@@ -164,8 +168,8 @@ def version_sign(*, actor, version, recent_second_factor):
     else:
         raise ValidationError(_("This version is not waiting for a signature."))
     _require_chief_of(actor, organisation, _("Only the chief of %(code)s signs now.") % {"code": organisation.code})
-    document = canonical_document(version)
-    if document_hash(document) != version.document_hash:
+    document = version.canonical_document.encode("utf-8")
+    if document_hash(document) != version.document_hash or not same_terms(version):
         raise ValidationError(_("The version no longer matches the proposed document; it cannot be signed."))
     key = key_for(actor.user)
     with set_actor(actor.user):

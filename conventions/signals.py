@@ -1,8 +1,9 @@
 """Every change that can alter an access decision moves the policy generation, in the same transaction, so the
 compiled conventions are rebuilt before the next decision."""
 
+import uuid
+
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
@@ -15,8 +16,9 @@ SCOPE_FIELDS = {"owner", "owner_id", "kind", "municipality", "municipality_id"}
 
 
 def bump_policy_generation(**kwargs):
-    if not PolicyGeneration.objects.filter(name="policy").update(value=F("value") + 1):
-        PolicyGeneration.objects.get_or_create(name="policy", defaults={"value": 1})
+    token = uuid.uuid4().hex
+    if not PolicyGeneration.objects.filter(name="policy").update(value=token):
+        PolicyGeneration.objects.get_or_create(name="policy", defaults={"value": token})
 
 
 for model in (Convention, ConventionVersion, Signature, DeclaredIncident):

@@ -69,6 +69,22 @@ def canonical_document(version):
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def binding_terms(document: bytes) -> dict:
+    """What a document binds the parties to, without the labels the catalogue may rename later (names of
+    organisations, cameras and groups): the current version is compared with the signed document on these."""
+    terms = json.loads(document)
+    for party in ("provider", "consumer"):
+        terms[party] = {"code": terms[party]["code"]}
+    terms["scope"]["cameras"] = [pk for pk, _name in terms["scope"]["cameras"]]
+    terms["scope"]["groups"] = [pk for pk, _name in terms["scope"]["groups"]]
+    return terms
+
+
+def same_terms(version):
+    """True if the version in the database still says what its proposed document says."""
+    return binding_terms(version.canonical_document.encode("utf-8")) == binding_terms(canonical_document(version))
+
+
 def document_hash(document: bytes) -> str:
     return hashlib.sha256(document).hexdigest()
 
@@ -118,12 +134,12 @@ def _was_chief(signature):
 def verify_version(version):
     """Every problem found with a proposed or signed version (an empty list means it verifies)."""
     problems = []
-    document = canonical_document(version)
+    document = version.canonical_document.encode("utf-8")
     digest = document_hash(document)
     if version.document_hash != digest:
-        problems.append(f"document hash mismatch: recorded {version.document_hash}, computed {digest}")
-    if version.canonical_document.encode("utf-8") != document:
-        problems.append("the stored document differs from the version's current content")
+        problems.append(f"document hash mismatch: recorded {version.document_hash}, stored document hashes to {digest}")
+    elif not same_terms(version):
+        problems.append("the version's terms in the database differ from the signed document")
     convention = version.convention
     expected = {Signature.Party.PROVIDER: convention.provider_id, Signature.Party.CONSUMER: convention.consumer_id}
     for signature in version.signatures.select_related("key"):
@@ -134,7 +150,7 @@ def verify_version(version):
             problems.append(f"{label}: the key does not belong to the signer")
         if signature.key.fingerprint != _fingerprint(base64.b64decode(signature.key.public_key)):
             problems.append(f"{label}: the public key does not match its published fingerprint")
-        if signature.document_hash != digest:
+        if signature.document_hash != version.document_hash:
             problems.append(f"{label}: signed another document (hash {signature.document_hash})")
         try:
             public = Ed25519PublicKey.from_public_bytes(base64.b64decode(signature.key.public_key))

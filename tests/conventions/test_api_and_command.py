@@ -83,7 +83,7 @@ def test_verify_convention_passes_and_then_names_the_tampering(parties, make_con
     with pytest.raises(CommandError) as failure:
         call_command("verify_convention", str(convention.pk))
     assert failure.value.returncode == 1
-    assert "document hash mismatch" in capsys.readouterr().out
+    assert "terms in the database differ from the signed document" in capsys.readouterr().out
 
 
 def test_verify_convention_detects_a_forged_signature(parties, make_convention, capsys):

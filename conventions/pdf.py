@@ -1,0 +1,216 @@
+"""The PDF of a convention version: its text, the parties, the scope summary and a verification block (document
+hash, signers, key fingerprints, times), in the reader's language.
+
+Only reportlab's built-in fonts are used (Helvetica, Courier), so nothing is embedded or fetched; they cover the
+Western European characters of French and Dutch (é, è, ç, ë, ï, ...), and any other character is reduced to its
+closest Latin form rather than drawn as a blank box.
+"""
+
+import functools
+import io
+import unicodedata
+from datetime import UTC
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+__all__ = ["render_version"]
+
+MAX_CAMERA_NAMES = 200
+REPLACEMENTS = {"→": "->", "←": "<-", "≤": "<=", "≥": ">=", "✓": "v", "\u2009": " ", "\u202f": " "}
+
+
+def _plain(text):
+    """Text the built-in fonts can draw (Windows-1252)."""
+    out = []
+    for char in str(text):
+        char = REPLACEMENTS.get(char, char)
+        try:
+            char.encode("cp1252")
+            out.append(char)
+        except UnicodeEncodeError:
+            plain = unicodedata.normalize("NFKD", char).encode("cp1252", "ignore").decode("cp1252")
+            out.append(plain or "?")
+    return "".join(out)
+
+
+def _safe(text):
+    """Drawable text, escaped for reportlab's paragraph markup."""
+    return escape(_plain(text))
+
+
+def _utc(moment):
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
+
+
+@functools.cache
+def _styles():
+    sheet = getSampleStyleSheet()
+    body = ParagraphStyle("body", parent=sheet["BodyText"], fontName="Helvetica", fontSize=10, leading=13)
+    return {
+        "title": ParagraphStyle("title", parent=sheet["Title"], fontName="Helvetica-Bold", fontSize=17, leading=21),
+        "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=11, textColor=colors.HexColor("#4a5561")),
+        "h2": ParagraphStyle(
+            "h2", parent=sheet["Heading2"], fontName="Helvetica-Bold", fontSize=12.5, spaceBefore=10, spaceAfter=4
+        ),
+        "h3": ParagraphStyle("h3", parent=body, fontName="Helvetica-Bold", spaceBefore=4),
+        "body": body,
+        "bullet": ParagraphStyle("bullet", parent=body, leftIndent=10, bulletIndent=0),
+        "mono": ParagraphStyle("mono", parent=body, fontName="Courier", fontSize=8, leading=10),
+        "warning": ParagraphStyle(
+            "warning", parent=body, fontName="Helvetica-Bold", textColor=colors.HexColor("#a4161a")
+        ),
+    }
+
+
+def para(text, style="body"):
+    return Paragraph(_safe(text), _styles()[style])
+
+
+def _table(rows, widths=(45 * mm, None)):
+    data = [[para(label, "h3"), value] for label, value in rows]
+    table = Table(data, colWidths=widths, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#c9d1d9")),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    return table
+
+
+def _list_or_dash(items):
+    return ", ".join(str(item) for item in items) if items else "—"
+
+
+def render_version(*, version, state, terms, scope, signatures):
+    """The PDF bytes. `terms` is the plain-words text of the version (views.version_terms), `scope` its summary
+    (views.scope_summary), `signatures` its signatures with their keys."""
+    convention = version.convention
+    styles = _styles()
+
+    heading = _("Sharing convention %(reference)s, version %(number)d") % {
+        "reference": convention.reference,
+        "number": version.number,
+    }
+    status = _("Status of this version: %(status)s. Convention: %(state)s.") % {
+        "status": version.get_status_display(),
+        "state": state.label,
+    }
+    story = [para(convention.title, "title"), para(heading, "subtitle"), para(status, "subtitle"), Spacer(1, 4 * mm)]
+    if not version.document_hash:
+        story.append(para(_("Draft: not proposed and not signed; this text may still change."), "warning"))
+
+    story.append(para(_("The parties"), "h2"))
+    party_rows = [
+        (_("Provider (camera owner)"), para(f"{convention.provider.code} · {convention.provider.name}")),
+        (_("Consumer"), para(f"{convention.consumer.code} · {convention.consumer.name}")),
+    ]
+    story.append(_table(party_rows))
+
+    story.append(para(_("The terms"), "h2"))
+    for title, sentences in terms:
+        block = [para(title, "h3")]
+        block += [Paragraph(_safe(sentence), styles["bullet"], bulletText="•") for sentence in sentences]
+        story.append(KeepTogether(block))
+
+    story.append(para(_("Scope"), "h2"))
+    covered = ngettext(
+        "%(count)d camera of the provider is covered on %(date)s.",
+        "%(count)d cameras of the provider are covered on %(date)s.",
+        scope.count,
+    ) % {"count": scope.count, "date": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
+    story.append(para(covered))
+    if not (scope.groups or scope.municipalities or scope.cameras):
+        story.append(para(_("No group, municipality or camera is named: all the provider's cameras.")))
+    else:
+        story.append(para(_("Cameras added later to a named group or municipality are covered too.")))
+    names = scope.cameras[:MAX_CAMERA_NAMES]
+    more = len(scope.cameras) - len(names)
+    camera_text = _list_or_dash(names)
+    if more > 0:
+        camera_text += " " + ngettext("and %(count)d more", "and %(count)d more", more) % {"count": more}
+    scope_rows = [
+        (_("Camera groups"), para(_list_or_dash(scope.groups))),
+        (_("Municipalities"), para(_list_or_dash(scope.municipalities))),
+        (_("Camera kinds"), para(_list_or_dash(scope.kinds) if scope.kinds else _("all kinds"))),
+        (_("Individual cameras"), para(camera_text)),
+    ]
+    story.append(_table(scope_rows))
+
+    story.append(para(_("Verification"), "h2"))
+    verification = [
+        (
+            _("Document hash (SHA-256)"),
+            para(version.document_hash or _("not fixed yet: the version is a draft"), "mono"),
+        ),
+        (_("Proposed"), para(_utc(version.proposed_at))),
+        (_("Fully signed"), para(_utc(version.activated_at))),
+    ]
+    story.append(_table(verification))
+    if signatures:
+        for signature in signatures:
+            organisation = signature.organisation
+            rows = [
+                (_("Party"), para(f"{signature.get_party_display()} · {organisation.code} · {organisation.name}")),
+                (_("Signer"), para(signature.signer_name)),
+                (_("Signed"), para(_utc(signature.signed_at))),
+                (_("Key fingerprint (SHA-256)"), para(signature.key.fingerprint, "mono")),
+                (_("Public key (Ed25519, base64)"), para(signature.key.public_key, "mono")),
+                (_("Signature (base64)"), para(signature.signature, "mono")),
+            ]
+            story.append(Spacer(1, 3 * mm))
+            story.append(KeepTogether(_table(rows)))
+    else:
+        story.append(para(_("No signature yet.")))
+    story.append(Spacer(1, 3 * mm))
+    how = _(
+        "How to verify: the signed document is the canonical JSON of this version (UTF-8, sorted keys, no "
+        "insignificant whitespace), which the portal offers for download. Its SHA-256 must equal the document hash "
+        "above, and each signature is Ed25519 over those bytes, checked with the public key whose SHA-256 is the "
+        "fingerprint shown. The portal publishes every signer's public keys."
+    )
+    story.append(para(how))
+
+    footer = _("%(reference)s version %(number)d · page %(page)d · generated %(at)s")
+    generated = _utc(timezone.now())
+
+    def on_page(canvas, document):
+        canvas.saveState()
+        canvas.setFont("Helvetica", 8)
+        canvas.setFillColor(colors.HexColor("#4a5561"))
+        text = footer % {
+            "reference": convention.reference,
+            "number": version.number,
+            "page": document.page,
+            "at": generated,
+        }
+        canvas.drawString(20 * mm, 10 * mm, _plain(text))
+        canvas.restoreState()
+
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=f"{convention.reference} v{version.number} · {convention.title}",
+        author=f"{convention.provider.code} / {convention.consumer.code}",
+        subject=f"SHA-256 {version.document_hash}" if version.document_hash else "draft",
+        keywords=[convention.reference, f"v{version.number}", version.document_hash or "draft"],
+        creator="CCTV sharing portal",
+    )
+    document.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buffer.getvalue()

@@ -1,0 +1,773 @@
+"""Convention pages: list, the provider chief's editor with its scope picker, the review screen with the actions of
+each party's chief, the version history with a readable diff, the PDF, and the published signing keys.
+
+Every convention is read through conventions.selectors (another organisation's convention is a 404) and every
+change goes through conventions.services; the views only translate between forms and those two.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS
+from django.utils.formats import date_format
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from cameras.models import Camera
+from zones.models import Membership, Organisation, Role
+from zones.stepup import has_recent_second_factor, step_up_required
+
+from . import pdf, services
+from .forms import ReasonForm, ScopeForm, VersionForm, own_cameras
+from .models import PURPOSE_CATEGORY, ConventionVersion, Mode, Purpose, Signature, SigningKey, TimeCondition
+from .scope import in_force, scope_q
+from .selectors import convention_get, convention_list
+
+SEARCH_LIMIT = 50
+PREVIEW_LIMIT = 20
+NEGOTIATING = {
+    ConventionVersion.Status.DRAFT,
+    ConventionVersion.Status.PROPOSED,
+    ConventionVersion.Status.PROVIDER_SIGNED,
+}
+
+
+# --- Reading a convention -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ConventionState:
+    """Where a convention stands now, for the reader: one code, its label and the version in force."""
+
+    code: str
+    label: str
+    in_force: ConventionVersion | None
+    latest: ConventionVersion | None
+    pending: ConventionVersion | None = None  # an amendment being negotiated beside the version in force
+
+
+def _state_labels():
+    return {
+        "draft": _("Draft"),
+        "proposed": _("Proposed, awaiting the provider's signature"),
+        "awaiting_consumer": _("Awaiting the consumer's signature"),
+        "active": _("Active"),
+        "scheduled": _("Signed, starts later"),
+        "suspended": _("Suspended"),
+        "terminated": _("Terminated"),
+        "expired": _("Expired"),
+        "withdrawn": _("Withdrawn"),
+    }
+
+
+def convention_state(convention, at=None):
+    """The state computed from the convention and its versions (prefetched by the selector)."""
+    at = at or timezone.now()
+    versions = sorted(convention.versions.all(), key=lambda v: v.number)
+    signed = [v for v in versions if v.status == ConventionVersion.Status.SIGNED]
+    current = in_force(signed, at)
+    latest = versions[-1] if versions else None
+    if convention.terminated_at:
+        code = "terminated"
+    elif convention.suspended_at:
+        code = "suspended"
+    elif current is not None:
+        code = "active"
+    elif any(v.valid_from > at for v in signed):
+        code = "scheduled"
+    elif signed or convention.expired_at:
+        code = "expired"
+    else:
+        code = {
+            ConventionVersion.Status.DRAFT: "draft",
+            ConventionVersion.Status.PROPOSED: "proposed",
+            ConventionVersion.Status.PROVIDER_SIGNED: "awaiting_consumer",
+        }.get(latest.status if latest else None, "withdrawn")
+    pending = latest if latest and latest.status in NEGOTIATING and signed else None
+    return ConventionState(code, _state_labels()[code], current, latest, pending)
+
+
+@dataclass
+class Rights:
+    """What the acting person may do on one convention (the services check again; this only chooses buttons)."""
+
+    provider_chief: bool
+    consumer_chief: bool
+    side: str = ""  # "provider", "consumer" or "" for a reader who is not a party (the supervisor)
+
+    @classmethod
+    def of(cls, actor, convention):
+        chief = actor.has_role(Role.CHIEF)
+        organisation = actor.organisation.pk
+        side = {convention.provider_id: "provider", convention.consumer_id: "consumer"}.get(organisation, "")
+        return cls(provider_chief=chief and side == "provider", consumer_chief=chief and side == "consumer", side=side)
+
+    def can_sign(self, version):
+        if version.status == ConventionVersion.Status.PROPOSED:
+            return self.provider_chief
+        return version.status == ConventionVersion.Status.PROVIDER_SIGNED and self.consumer_chief
+
+
+def _when(moment):
+    return date_format(timezone.localtime(moment), "Y-m-d H:i") if moment else ""
+
+
+def _names(items):
+    return ", ".join(str(item) for item in items)
+
+
+def _purpose_label(value):
+    category = PURPOSE_CATEGORY.get(value)
+    label = Purpose(value).label if value in Purpose.values else value
+    return f"{label} ({category.label.lower()})" if category else label
+
+
+def _mode_labels(values):
+    return [Mode(value).label if value in Mode.values else value for value in values]
+
+
+def _kind_labels(values):
+    return [Camera.Kind(value).label if value in Camera.Kind.values else value for value in values]
+
+
+def _schedule_text(schedule):
+    slots = []
+    for slot in schedule:
+        days = ", ".join(str(WEEKDAYS[day]) for day in sorted(slot.get("days", range(7))))
+        slots.append(
+            _("%(days)s from %(start)s to %(end)s") % {"days": days, "start": slot["start"], "end": slot["end"]}
+        )
+    return "; ".join(slots)
+
+
+def version_terms(version):
+    """The terms of a version in plain words, as (heading, sentences): the review page and the PDF both read it."""
+    convention = version.convention
+    if version.time_condition == TimeCondition.SCHEDULE:
+        when = _("Only on a schedule (Brussels time): %(slots)s.") % {"slots": _schedule_text(version.schedule)}
+    elif version.time_condition == TimeCondition.INCIDENT:
+        when = _("Only while one of the two parties has declared an incident.")
+    else:
+        when = _("At any time.")
+    if version.emergency_allowed:
+        emergency = _(
+            "In an emergency an operator of %(consumer)s may take access without approval for at most %(hours)d "
+            "hours; the owner's chief and DPO are told at once and the access is reviewed within %(review)d hours."
+        ) % {
+            "consumer": convention.consumer.name,
+            "hours": version.emergency_max_hours,
+            "review": version.emergency_review_hours,
+        }
+    else:
+        emergency = _("No emergency access without approval (no break-glass).")
+    if version.valid_until:
+        validity = _("From %(start)s until %(end)s (Brussels time).") % {
+            "start": _when(version.valid_from),
+            "end": _when(version.valid_until),
+        }
+    else:
+        validity = _("From %(start)s (Brussels time), until terminated.") % {"start": _when(version.valid_from)}
+    return [
+        (
+            _("Parties"),
+            [
+                _("%(provider)s, owner of the cameras, shares them with %(consumer)s.")
+                % {"provider": convention.provider.name, "consumer": convention.consumer.name}
+            ],
+        ),
+        (_("Purposes"), [_purpose_label(value) for value in version.purposes]),
+        (
+            _("What the consumer may do"),
+            [
+                _("Access modes: %(modes)s.") % {"modes": _names(_mode_labels(version.modes))},
+                ngettext(
+                    "Recorded footage may be reached up to %(days)d day back.",
+                    "Recorded footage may be reached up to %(days)d days back.",
+                    version.lookback_days,
+                )
+                % {"days": version.lookback_days},
+                ngettext(
+                    "Exported copies are kept at most %(days)d day.",
+                    "Exported copies are kept at most %(days)d days.",
+                    version.export_retention_days,
+                )
+                % {"days": version.export_retention_days},
+            ],
+        ),
+        (_("When"), [when]),
+        (
+            _("Conditions"),
+            [
+                _("Every export needs the approval of a second person at the owner (four-eyes).")
+                if version.four_eyes_export
+                else _("Exports need no second approval."),
+                _("The owner is notified when live viewing starts.")
+                if version.notify_owner_on_live
+                else _("The owner is not notified when live viewing starts."),
+                ngettext(
+                    "A live session lasts at most %(minutes)d minute.",
+                    "A live session lasts at most %(minutes)d minutes.",
+                    version.max_session_minutes,
+                )
+                % {"minutes": version.max_session_minutes},
+                ngettext(
+                    "At most %(viewers)d person watches at the same time.",
+                    "At most %(viewers)d people watch at the same time.",
+                    version.max_concurrent_viewers,
+                )
+                % {"viewers": version.max_concurrent_viewers},
+            ],
+        ),
+        (_("Emergency clause"), [emergency]),
+        (_("Legal basis"), [version.legal_basis]),
+        (_("Validity"), [validity]),
+    ]
+
+
+@dataclass
+class ScopeSummary:
+    count: int
+    first: list
+    groups: list = field(default_factory=list)
+    municipalities: list = field(default_factory=list)
+    kinds: list = field(default_factory=list)
+    cameras: list = field(default_factory=list)
+
+    @property
+    def more(self):
+        return max(self.count - len(self.first), 0)
+
+
+def scope_summary(version, limit=PREVIEW_LIMIT):
+    """How many of the provider's cameras the version covers today (the scope rule of conventions.scope)."""
+    covered = Camera.objects.filter(scope_q(version)).select_related("municipality")
+    return ScopeSummary(
+        count=covered.count(),
+        first=list(covered.order_by("name")[:limit]),
+        groups=[g.name for g in version.groups.order_by("name")],
+        municipalities=sorted(m.name for m in version.municipalities.all()),
+        kinds=_kind_labels(version.kinds),
+        cameras=[c.name for c in version.cameras.order_by("name")],
+    )
+
+
+def _signatures(version):
+    return list(version.signatures.select_related("key", "organisation").order_by("signed_at"))
+
+
+def _version(convention, number):
+    if number is None:
+        return convention.versions.order_by("-number").first()
+    return get_object_or_404(convention.versions, number=number)
+
+
+# --- List -------------------------------------------------------------------------------------------------------
+
+
+def convention_list_view(request):
+    actor = request.actor
+    conventions = convention_list(actor=actor).order_by("-created_at")
+    page = Paginator(conventions, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = []
+    for convention in page.object_list:
+        state = convention_state(convention, now)
+        rights = Rights.of(actor, convention)
+        counterpart = {"provider": convention.consumer, "consumer": convention.provider}.get(rights.side)
+        rows.append(
+            {
+                "convention": convention,
+                "state": state,
+                "side": rights.side,
+                "counterpart": counterpart,
+                "awaits_me": state.latest is not None and rights.can_sign(state.latest),
+            }
+        )
+    return render(
+        request,
+        "conventions/convention_list.html",
+        {"rows": rows, "page": page, "can_create": actor.has_role(Role.CHIEF)},
+    )
+
+
+# --- Editor -----------------------------------------------------------------------------------------------------
+
+
+def _require_chief(actor):
+    if not actor.has_role(Role.CHIEF):
+        raise PermissionDenied(_("Only your organisation's chief drafts conventions."))
+
+
+def _camera_matches(actor, query):
+    """At most 50 of the provider's own cameras whose name or address holds the words searched."""
+    query = (query or "").strip()
+    if len(query) < 2:
+        return [], False
+    cameras = own_cameras(actor).select_related("municipality")
+    for word in query.split()[:5]:
+        cameras = cameras.filter(
+            Q(name__icontains=word)
+            | Q(address__icontains=word)
+            | Q(municipality__name_fr__icontains=word)
+            | Q(municipality__name_nl__icontains=word)
+        )
+    found = list(cameras.order_by("name", "pk")[: SEARCH_LIMIT + 1])
+    return found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT
+
+
+def _service_errors(form, error):
+    """Put a service's ValidationError next to the field it names, or above the form."""
+    fields = {"schedule": "schedule_days"}
+    if hasattr(error, "error_dict"):
+        for name, problems in error.message_dict.items():
+            target = fields.get(name, name)
+            form.add_error(target if target in form.fields else None, problems)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _editor(request, form, *, convention=None, version=None, status=200):
+    actor = request.actor
+    camera_query = request.GET.get("camera_q", "") if request.method == "GET" else request.POST.get("camera_q", "")
+    found, truncated = _camera_matches(actor, camera_query)
+    chosen = form.chosen_cameras()
+    chosen_ids = {camera.pk for camera in chosen}
+    context = {
+        "form": form,
+        "convention": convention,
+        "version": version,
+        "group_options": form.group_options(),
+        "municipality_options": form.municipality_options(),
+        "kind_options": form.kind_options(),
+        "chosen_cameras": chosen,
+        "camera_query": camera_query,
+        "found_cameras": [camera for camera in found if camera.pk not in chosen_ids],
+        "found_truncated": truncated,
+        "preview": scope_summary(version) if version is not None else None,
+        "own_camera_count": own_cameras(actor).count(),
+    }
+    return render(request, "conventions/convention_form.html", context, status=status)
+
+
+def _after_save(request, convention, version):
+    """Where the editor's buttons lead once the draft is saved: preview and search stay in the editor."""
+    action = request.POST.get("action", "save")
+    edit = reverse("conventions:edit", args=[convention.pk, version.number])
+    if action == "search" and request.POST.get("camera_q", "").strip():
+        return redirect(edit + "?" + urlencode({"camera_q": request.POST.get("camera_q", "")}) + "#scope-cameras")
+    if action == "preview":
+        messages.info(request, _("Draft saved; the preview below shows the cameras it covers."))
+        return redirect(edit + "#scope-preview")
+    messages.success(request, _("Draft saved. Review it, then propose it to the other party."))
+    return redirect("conventions:version", pk=convention.pk, number=version.number)
+
+
+def convention_create_view(request):
+    actor = request.actor
+    _require_chief(actor)
+    if request.method != "POST":
+        return _editor(request, VersionForm(actor=actor, initial=VersionForm.defaults(timezone.localtime())))
+    form = VersionForm(request.POST, actor=actor)
+    if not form.is_valid():
+        return _editor(request, form, status=400)
+    try:
+        convention = services.convention_create(
+            actor=actor,
+            consumer=form.cleaned_data["consumer"],
+            title=form.cleaned_data["title"],
+            **form.scope(),
+            **form.terms(),
+        )
+    except PermissionDenied as error:
+        form.add_error(None, str(error))
+        return _editor(request, form, status=403)
+    except ValidationError as error:
+        _service_errors(form, error)
+        return _editor(request, form, status=400)
+    return _after_save(request, convention, convention.versions.get())
+
+
+def _draft_for_provider_chief(request, pk, number):
+    actor = request.actor
+    convention = convention_get(actor=actor, pk=pk)
+    version = _version(convention, number)
+    if not Rights.of(actor, convention).provider_chief:
+        raise PermissionDenied(_("Only the provider's chief edits a draft."))
+    if version.status != ConventionVersion.Status.DRAFT:
+        raise ValidationError(_("A proposed version cannot be changed; draft an amendment instead."))
+    return convention, version
+
+
+def version_edit_view(request, pk, number):
+    try:
+        convention, version = _draft_for_provider_chief(request, pk, number)
+    except ValidationError as error:
+        return render(request, "zones/error.html", {"message": " ".join(error.messages)}, status=400)
+    actor = request.actor
+    if request.method != "POST":
+        return _editor(request, VersionForm(actor=actor, version=version), convention=convention, version=version)
+    form = VersionForm(request.POST, actor=actor, version=version)
+    if not form.is_valid():
+        return _editor(request, form, convention=convention, version=version, status=400)
+    try:
+        services.version_update(actor=actor, version=version, **form.scope(), **form.terms())
+    except PermissionDenied as error:
+        form.add_error(None, str(error))
+        return _editor(request, form, convention=convention, version=version, status=403)
+    except ValidationError as error:
+        version.refresh_from_db()
+        _service_errors(form, error)
+        return _editor(request, form, convention=convention, version=version, status=400)
+    return _after_save(request, convention, version)
+
+
+@require_GET
+def scope_count_view(request, pk):
+    """{"count": n}: how many cameras the draft would cover with this selection, by the rule of scope_q.
+
+    The selection is applied to the draft inside a transaction that is always rolled back, so the count comes
+    from conventions.scope itself and nothing is written."""
+    try:
+        _convention, version = _draft_for_provider_chief(request, pk, None)
+    except PermissionDenied as error:
+        return JsonResponse({"error": str(error)}, status=403)
+    except ValidationError as error:
+        return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    query = request.GET.copy()
+    for name in ("groups", "municipalities", "kinds", "cameras"):
+        values = [part for value in query.getlist(name) for part in value.split(",") if part.strip()]
+        query.setlist(name, values)
+    form = ScopeForm(query, actor=request.actor, version=version)
+    if not form.is_valid():
+        return JsonResponse(
+            {"error": _("Choose only your own organisation's cameras, groups and municipalities.")}, status=400
+        )
+    with transaction.atomic():
+        for name, objects in form.scope().items():
+            getattr(version, name).set(objects)
+        version.kinds = list(form.cleaned_data["kinds"])
+        count = Camera.objects.filter(scope_q(version)).count()
+        transaction.set_rollback(True)
+    label = ngettext("%(count)d camera covered", "%(count)d cameras covered", count) % {"count": count}
+    return JsonResponse({"count": count, "label": label})
+
+
+@require_GET
+def camera_search_view(request):
+    """At most 50 of the provider chief's own cameras matching the words, for the scope picker."""
+    _require_chief(request.actor)
+    found, truncated = _camera_matches(request.actor, request.GET.get("q", ""))
+    results = [
+        {
+            "id": camera.pk,
+            "name": camera.name,
+            "municipality": camera.municipality.name if camera.municipality else "",
+            "kind": camera.get_kind_display(),
+        }
+        for camera in found
+    ]
+    return JsonResponse({"results": results, "truncated": truncated})
+
+
+# --- Review and actions -----------------------------------------------------------------------------------------
+
+
+def _reason_form(action, data=None):
+    labels = {
+        "suspend": _("Reason for suspending"),
+        "resume": _("Reason for resuming"),
+        "terminate": _("Reason for terminating"),
+    }
+    return ReasonForm(data, auto_id=f"id_{action}_%s", label=labels[action])
+
+
+def _review(request, convention, version, *, status=200, failed=None, failed_form=None, error=None):
+    actor = request.actor
+    state = convention_state(convention)
+    rights = Rights.of(actor, convention)
+    forms = {name: _reason_form(name) for name in ("suspend", "resume", "terminate")}
+    if failed_form is not None:
+        forms[failed] = failed_form
+    context = {
+        "convention": convention,
+        "version": version,
+        "versions": sorted(convention.versions.all(), key=lambda v: v.number, reverse=True),
+        "state": state,
+        "rights": rights,
+        "terms": version_terms(version),
+        "scope": scope_summary(version),
+        "signatures": _signatures(version),
+        "can_sign": rights.can_sign(version),
+        "can_edit": rights.provider_chief and version.status == ConventionVersion.Status.DRAFT,
+        "can_suspend": rights.provider_chief and state.code in {"active", "scheduled"},
+        "can_resume": rights.provider_chief and state.code == "suspended",
+        "can_terminate": (rights.provider_chief or rights.consumer_chief) and state.code != "terminated",
+        "can_amend": rights.provider_chief
+        and state.code != "terminated"
+        and state.latest is not None
+        and state.latest.status not in NEGOTIATING,
+        "forms": forms,
+        "failed": failed,
+        "error": error,
+        "fresh_second_factor": has_recent_second_factor(request),
+    }
+    return render(request, "conventions/version_detail.html", context, status=status)
+
+
+def version_detail_view(request, pk, number=None):
+    convention = convention_get(actor=request.actor, pk=pk)
+    return _review(request, convention, _version(convention, number))
+
+
+def _run(request, convention, version, action, call, success):
+    """Call a service; on refusal show the review page again with the reason (400 or 403)."""
+    try:
+        call()
+    except PermissionDenied as error:
+        return _review(request, convention, version, status=403, failed=action, error=str(error))
+    except ValidationError as error:
+        return _review(request, convention, version, status=400, failed=action, error=" ".join(error.messages))
+    messages.success(request, success)
+    return redirect("conventions:version", pk=convention.pk, number=version.number)
+
+
+@require_POST
+def version_propose_view(request, pk, number):
+    convention = convention_get(actor=request.actor, pk=pk)
+    version = _version(convention, number)
+    return _run(
+        request,
+        convention,
+        version,
+        "propose",
+        lambda: services.version_propose(actor=request.actor, version=version),
+        _("Version %(number)d is proposed: its text is frozen and ready to be signed.") % {"number": version.number},
+    )
+
+
+@require_POST
+def version_sign_view(request, pk, number):
+    convention = convention_get(actor=request.actor, pk=pk)
+    version = _version(convention, number)
+    return _sign(request, convention, version)
+
+
+@step_up_required
+def _sign(request, convention, version):
+    def sign():
+        services.version_sign(
+            actor=request.actor, version=version, recent_second_factor=has_recent_second_factor(request)
+        )
+
+    return _run(request, convention, version, "sign", sign, _("Signed with your key."))
+
+
+def _convention_action(request, pk, action, service, success):
+    convention = convention_get(actor=request.actor, pk=pk)
+    version = _version(convention, None)
+    form = _reason_form(action, request.POST)
+    if not form.is_valid():
+        return _review(request, convention, version, status=400, failed=action, failed_form=form)
+    return _run(
+        request,
+        convention,
+        version,
+        action,
+        lambda: service(actor=request.actor, convention=convention, reason=form.cleaned_data["reason"]),
+        success,
+    )
+
+
+@require_POST
+def convention_suspend_view(request, pk):
+    return _convention_action(
+        request, pk, "suspend", services.convention_suspend, _("The convention is suspended, effective at once.")
+    )
+
+
+@require_POST
+def convention_resume_view(request, pk):
+    return _convention_action(request, pk, "resume", services.convention_resume, _("The convention is resumed."))
+
+
+@require_POST
+def convention_terminate_view(request, pk):
+    return _convention_action(
+        request, pk, "terminate", services.convention_terminate, _("The convention is terminated.")
+    )
+
+
+@require_POST
+def version_amend_view(request, pk):
+    convention = convention_get(actor=request.actor, pk=pk)
+    try:
+        amendment = services.version_amend(actor=request.actor, convention=convention)
+    except PermissionDenied as error:
+        return _review(request, convention, _version(convention, None), status=403, failed="amend", error=str(error))
+    except ValidationError as error:
+        message = " ".join(error.messages)
+        return _review(request, convention, _version(convention, None), status=400, failed="amend", error=message)
+    messages.success(
+        request,
+        _("Version %(number)d is drafted from the previous one; the version in force stays in force meanwhile.")
+        % {"number": amendment.number},
+    )
+    return redirect("conventions:edit", pk=convention.pk, number=amendment.number)
+
+
+# --- History and diff -------------------------------------------------------------------------------------------
+
+
+def _scalar(version, name):
+    value = getattr(version, name)
+    if name in {"valid_from", "valid_until"}:
+        return _when(value) or _("no end")
+    if name == "time_condition":
+        return TimeCondition(value).label
+    if name == "schedule":
+        return _schedule_text(value) or "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def version_diff(old, new):
+    """Field by field, what changed from one version to another, in the reader's words."""
+    rows = []
+
+    def sets(key, label, before, after, show):
+        added, removed = sorted(set(after) - set(before)), sorted(set(before) - set(after))
+        if added or removed:
+            rows.append(
+                {"key": key, "label": label, "added": [show(a) for a in added], "removed": [show(r) for r in removed]}
+            )
+
+    sets("purposes", _("Purposes"), old.purposes, new.purposes, _purpose_label)
+    sets("modes", _("Access modes"), old.modes, new.modes, lambda v: _mode_labels([v])[0])
+    sets("kinds", _("Camera kinds"), old.kinds, new.kinds, lambda v: _kind_labels([v])[0])
+    for key, label in (
+        ("groups", _("Camera groups")),
+        ("municipalities", _("Municipalities")),
+        ("cameras", _("Cameras")),
+    ):
+        before = {item.pk: str(getattr(item, "name", item)) for item in getattr(old, key).all()}
+        after = {item.pk: str(getattr(item, "name", item)) for item in getattr(new, key).all()}
+        names = {**before, **after}
+        sets(key, label, before, after, lambda pk, names=names: names[pk])
+    scalars = [
+        ("lookback_days", _("Look-back limit (days)")),
+        ("export_retention_days", _("Retention of exported copies (days)")),
+        ("time_condition", _("When")),
+        ("schedule", _("Schedule")),
+        ("four_eyes_export", _("Four-eyes approval for exports")),
+        ("notify_owner_on_live", _("Notify the owner when live viewing starts")),
+        ("max_session_minutes", _("Maximum live session (minutes)")),
+        ("max_concurrent_viewers", _("Maximum concurrent viewers")),
+        ("emergency_allowed", _("Break-glass allowed")),
+        ("emergency_max_hours", _("Break-glass maximum (hours)")),
+        ("emergency_review_hours", _("Break-glass review deadline (hours)")),
+        ("legal_basis", _("Legal basis")),
+        ("valid_from", _("Valid from")),
+        ("valid_until", _("Valid until")),
+    ]
+    for key, label in scalars:
+        if getattr(old, key) != getattr(new, key):
+            rows.append({"key": key, "label": label, "before": _scalar(old, key), "after": _scalar(new, key)})
+    return rows
+
+
+def _number(value, default):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def convention_history_view(request, pk):
+    convention = convention_get(actor=request.actor, pk=pk)
+    versions = list(convention.versions.order_by("number"))
+    by_number = {v.number: v for v in versions}
+    newest = versions[-1].number
+    after = by_number.get(_number(request.GET.get("b"), newest), versions[-1])
+    before = by_number.get(_number(request.GET.get("a"), after.number - 1))
+    diff = version_diff(before, after) if before is not None and before.pk != after.pk else None
+    events = convention.events.select_related("version").order_by("at", "id")
+    return render(
+        request,
+        "conventions/convention_history.html",
+        {
+            "convention": convention,
+            "state": convention_state(convention),
+            "versions": versions,
+            "before": before,
+            "after": after,
+            "diff": diff,
+            "events": events,
+        },
+    )
+
+
+# --- Documents ----------------------------------------------------------------------------------------------------
+
+
+def version_pdf_view(request, pk, number):
+    convention = convention_get(actor=request.actor, pk=pk)
+    version = _version(convention, number)
+    content = pdf.render_version(
+        version=version,
+        state=convention_state(convention),
+        terms=version_terms(version),
+        scope=scope_summary(version, limit=0),
+        signatures=_signatures(version),
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{convention.reference}-v{version.number}.pdf"'
+    return response
+
+
+def version_document_view(request, pk, number):
+    """The exact bytes both chiefs signed, to check the hash and signatures with any tool."""
+    convention = convention_get(actor=request.actor, pk=pk)
+    version = _version(convention, number)
+    if not version.document_hash:
+        return render(
+            request,
+            "zones/error.html",
+            {"message": _("A draft has no signed document yet; it is fixed when the version is proposed.")},
+            status=404,
+        )
+    response = HttpResponse(version.canonical_document.encode("utf-8"), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{convention.reference}-v{version.number}.json"'
+    return response
+
+
+def signing_key_list_view(request):
+    """Every person's published public keys, so that anyone can check a signature (no secret is shown)."""
+    keys = SigningKey.objects.select_related("user").order_by("user__last_name", "user__first_name", "-created_at")
+    signed_for = set(Signature.objects.values_list("key_id", "organisation_id").distinct())
+    chief_of = set(
+        Membership.objects.filter(role=Role.CHIEF, is_active=True, user__signing_keys__isnull=False)
+        .values_list("user_id", "organisation_id")
+        .distinct()
+    )
+    organisations = Organisation.objects.in_bulk({org for _, org in signed_for | chief_of})
+    rows = []
+    for key in keys:
+        ids = {org for key_id, org in signed_for if key_id == key.pk} | {
+            org for user_id, org in chief_of if user_id == key.user_id
+        }
+        rows.append({"key": key, "organisations": sorted((organisations[i] for i in ids), key=lambda o: o.code)})
+    return render(request, "conventions/signing_keys.html", {"rows": rows})
+
+
+__all__ = ["convention_state", "scope_summary", "version_diff", "version_terms"]
