@@ -146,10 +146,15 @@ class ConventionVersion(models.Model):
     def __str__(self):
         return f"{self.convention.reference} v{self.number}"
 
+    # Once proposed, only the life-cycle fields may still move; the terms never do.
+    LIFECYCLE_FIELDS = {"status", "activated_at"}
+
     def save(self, *args, **kwargs):
-        if self.pk and kwargs.get("update_fields") is None:
+        if self.pk:
             stored = type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
-            if stored is not None and stored != self.Status.DRAFT:
+            fields = kwargs.get("update_fields")
+            frozen = stored is not None and stored != self.Status.DRAFT
+            if frozen and (fields is None or set(fields) - self.LIFECYCLE_FIELDS):
                 raise ValidationError(_("A proposed version cannot be changed; draft an amendment instead."))
         super().save(*args, **kwargs)
 

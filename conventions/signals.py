@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from cameras.models import Camera
+from cameras.models import Camera, CameraGroup
 from cameras.signals import catalogue_changed
 
 from .models import Convention, ConventionVersion, DeclaredIncident, PolicyGeneration, Signature
@@ -33,6 +33,7 @@ for through in (
     m2m_changed.connect(bump_policy_generation, sender=through, dispatch_uid=f"policy-m2m-{through.__name__}")
 catalogue_changed.connect(bump_policy_generation, dispatch_uid="policy-catalogue")
 post_delete.connect(bump_policy_generation, sender=Camera, dispatch_uid="policy-camera-delete")
+post_delete.connect(bump_policy_generation, sender=CameraGroup, dispatch_uid="policy-group-delete")
 
 
 @receiver(post_save, sender=Camera, dispatch_uid="policy-camera-save")

@@ -141,6 +141,13 @@ def verify_version(version):
     elif not same_terms(version):
         problems.append("the version's terms in the database differ from the signed document")
     convention = version.convention
+    present = set(version.signatures.values_list("party", flat=True))
+    required = {
+        "provider_signed": {Signature.Party.PROVIDER},
+        "signed": {Signature.Party.PROVIDER, Signature.Party.CONSUMER},
+    }.get(version.status, set())
+    for party in sorted(required - present):
+        problems.append(f"the {party}'s signature is missing although the version is marked {version.status}")
     expected = {Signature.Party.PROVIDER: convention.provider_id, Signature.Party.CONSUMER: convention.consumer_id}
     for signature in version.signatures.select_related("key"):
         label = f"{signature.party} signature by {signature.signer_name}"
