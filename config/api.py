@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from audit.api.views import AccessLogViewSet
 from cameras.api.views import CameraViewSet
 from conventions.api.views import ConventionViewSet, PublicKeyViewSet
 from zones.api.views import ApiTokenViewSet, MembershipViewSet, MunicipalityViewSet, OrganisationViewSet
@@ -14,5 +15,6 @@ router.register("tokens", ApiTokenViewSet, basename="apitoken")
 router.register("cameras", CameraViewSet, basename="camera")
 router.register("conventions", ConventionViewSet, basename="convention")
 router.register("signing-keys", PublicKeyViewSet, basename="signingkey")
+router.register("access-log", AccessLogViewSet, basename="accesslog")
 
 urlpatterns = router.urls

@@ -12,6 +12,7 @@ admin.site.site_header = "CCTV portal administration"
 urlpatterns = [
     path("", include("zones.urls")),
     path("cameras/", include("cameras.urls")),
+    path("audit/", include("audit.urls")),
     path("conventions/", include("conventions.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

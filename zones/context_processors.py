@@ -10,6 +10,7 @@ NAVIGATION = [
     (_("Cameras"), "cameras:list", None),
     (_("Map"), "cameras:map", None),
     (_("Conventions"), "conventions:list", None),
+    (_("Access log"), "audit:console", {Role.DPO, Role.CHIEF, Role.SUPERVISOR, Role.PLATFORM_ADMIN}),
     (_("Camera groups"), "cameras:groups", {Role.CHIEF}),
     (_("People"), "zones:members", {Role.CHIEF}),
     (_("Platform status"), "zones:status", {Role.PLATFORM_ADMIN}),

@@ -1,0 +1,104 @@
+"""Who reads which access-log chain: the one place the console, its exports and its API restrict by.
+
+- a data protection officer or the chief of organisation X reads the chain of X (entries it controls);
+- the supervisory body (role "supervisor") reads every chain, read-only;
+- a platform administrator reads the PLATFORM chain only (sign-ins, memberships: platform-level events);
+- any other role reads nothing.
+A DPO needs no video right. Another organisation's entry answers 404 (entry_get).
+"""
+
+from django.db.models import Max, Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from zones.models import Organisation, Role
+
+from .access import PLATFORM_CHAIN
+from .models import AccessLogEntry, ChainHead, ChainVerification, SignedHead
+
+__all__ = ["ALL_CHAINS", "can_read_log", "chain_list", "chain_status", "entry_get", "entry_list", "readable_chains"]
+
+ALL_CHAINS = None  # readable_chains() for the supervisor: no restriction
+OWN_CHAIN_ROLES = {Role.DPO, Role.CHIEF}
+LOG_ROLES = OWN_CHAIN_ROLES | {Role.SUPERVISOR, Role.PLATFORM_ADMIN}
+
+
+def can_read_log(actor):
+    return actor is not None and actor.has_role(*LOG_ROLES)
+
+
+def readable_chains(actor):
+    """ALL_CHAINS (None) for the supervisor, else the set of chain codes this actor reads (maybe empty)."""
+    if actor is None:
+        return set()
+    if actor.is_supervisor:
+        return ALL_CHAINS
+    chains = set()
+    if actor.has_role(*OWN_CHAIN_ROLES):
+        chains.add(actor.organisation.code)
+    if actor.is_platform_admin:
+        chains.add(PLATFORM_CHAIN)
+    return chains
+
+
+def entry_list(*, actor):
+    """The access-log entries this actor may read (an empty queryset for a role without log rights)."""
+    chains = readable_chains(actor)
+    if chains is ALL_CHAINS:
+        return AccessLogEntry.objects.all()
+    if not chains:
+        return AccessLogEntry.objects.none()
+    return AccessLogEntry.objects.filter(controller_code__in=sorted(chains))
+
+
+def entry_get(*, actor, pk):
+    try:
+        return entry_list(actor=actor).get(pk=pk)
+    except (AccessLogEntry.DoesNotExist, ValueError, TypeError):
+        raise Http404(_("No such access-log entry.")) from None
+
+
+def chain_list(*, actor):
+    """The chain codes this actor reads, sorted (every existing chain for the supervisor)."""
+    chains = readable_chains(actor)
+    if chains is ALL_CHAINS:
+        return sorted(set(ChainHead.objects.values_list("chain", flat=True)))
+    return sorted(chains)
+
+
+def chain_label(code, organisations=None):
+    if code == PLATFORM_CHAIN:
+        return _("Platform")
+    organisation = (organisations or {}).get(code)
+    if organisation is None:
+        organisation = Organisation.objects.filter(code=code).first()
+    return f"{code} · {organisation.name}" if organisation else code
+
+
+def chain_choices(*, actor):
+    chains = chain_list(actor=actor)
+    organisations = {o.code: o for o in Organisation.objects.filter(code__in=chains)}
+    return [(code, chain_label(code, organisations)) for code in chains]
+
+
+def chain_status(*, actor):
+    """One row per readable chain: entry count, last verification, last signed head."""
+    chains = chain_list(actor=actor)
+    organisations = {o.code: o for o in Organisation.objects.filter(code__in=chains)}
+    heads = dict(ChainHead.objects.filter(chain__in=chains).values_list("chain", "sequence"))
+    verifications = {v.chain: v for v in ChainVerification.objects.filter(chain__in=chains)}
+    last = SignedHead.objects.filter(chain__in=chains).values("chain").annotate(last=Max("sequence"))
+    wanted = Q(pk__in=[])
+    for row in last:
+        wanted |= Q(chain=row["chain"], sequence=row["last"])
+    signed = {head.chain: head for head in SignedHead.objects.filter(wanted)}
+    return [
+        {
+            "chain": code,
+            "label": chain_label(code, organisations),
+            "entries": heads.get(code, 0),
+            "verification": verifications.get(code),
+            "signed_head": signed.get(code),
+        }
+        for code in chains
+    ]

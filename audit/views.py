@@ -1,0 +1,223 @@
+"""The DPO console of the access log: filtered entries, exports, chain status and anomaly flags.
+
+Exports are disclosures: each is written to the access log before the file is produced (no log, no export),
+as a DISCLOSURE by the exporting person to their own organisation, one entry per chain the export contains
+(controller = that chain's organisation, or None for the PLATFORM chain), so every chain records what left it.
+"""
+
+import csv
+import json
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Count, Max
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from conventions.models import Purpose
+from zones.models import Organisation
+
+from . import anomalies, selectors
+from .access import PLATFORM_CHAIN, AccessAction, AccessLogUnavailable, AccessRecord, record_access
+from .api.filters import DECISION_CHOICES, AccessLogFilterSet
+from .api.serializers import ENTRY_FIELDS
+from .chain import verify_chain
+from .forms import VerifyForm
+
+PAGE_SIZE = 50
+ORDER = ("-occurred_at", "-id")
+PURPOSES = dict(Purpose.choices)
+DECISIONS = dict(DECISION_CHOICES)
+
+
+def _require_log_reader(request):
+    if not selectors.can_read_log(request.actor):
+        raise PermissionDenied(
+            _("Only data protection officers, chiefs, the supervisory body and platform administrators read the log.")
+        )
+
+
+def _filtered(request):
+    entries = selectors.entry_list(actor=request.actor)
+    return AccessLogFilterSet(request.GET or None, queryset=entries, request=request)
+
+
+def _labelled(entry):
+    entry.purpose_label = PURPOSES.get(entry.purpose, entry.purpose)
+    entry.decision_label = DECISIONS.get(entry.decision, entry.decision)
+    return entry
+
+
+def _link(filters):
+    return "?" + urlencode({name: value for name, value in filters.items() if value})
+
+
+def console_view(request):
+    _require_log_reader(request)
+    filterset = _filtered(request)
+    entries = filterset.qs if not filterset.is_bound or filterset.is_valid() else filterset.queryset.none()
+    page = Paginator(entries.order_by(*ORDER), PAGE_SIZE).get_page(request.GET.get("page"))
+    for entry in page.object_list:
+        _labelled(entry)
+    query = request.GET.copy()
+    query.pop("page", None)
+    found = anomalies.find_anomalies(actor=request.actor)
+    for anomaly in found:
+        anomaly.link = _link(anomaly.filters)
+    return render(
+        request,
+        "audit/console.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "chains": selectors.chain_status(actor=request.actor),
+            "flags": [a for a in found if a.is_flag],
+            "due": [a for a in found if not a.is_flag],
+            "anomaly_window": anomalies.WINDOW_DAYS,
+            "verify_form": VerifyForm(),
+        },
+    )
+
+
+def entry_detail_view(request, pk):
+    _require_log_reader(request)
+    entry = _labelled(selectors.entry_get(actor=request.actor, pk=pk))
+    return render(request, "audit/entry_detail.html", {"entry": entry})
+
+
+@require_POST
+def verify_view(request):
+    """Verify every chain the person reads, now (synchronously), and report each chain's outcome."""
+    _require_log_reader(request)
+    for chain in selectors.chain_list(actor=request.actor):
+        report = verify_chain(chain)
+        if report.ok:
+            messages.success(
+                request,
+                _("Chain %(chain)s is intact (%(count)s entries).") % {"chain": chain, "count": report.entries},
+            )
+        else:
+            messages.error(
+                request,
+                _("Chain %(chain)s is broken at sequence %(sequence)s: %(problem)s")
+                % {"chain": chain, "sequence": report.first_bad_sequence, "problem": report.problem},
+            )
+    return redirect("audit:console")
+
+
+# Exports --------------------------------------------------------------------------------------------------------
+
+
+def _export_row(entry):
+    return {name: getattr(entry, name) for name in ENTRY_FIELDS}
+
+
+def _csv_value(value):
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, cls=_ExportEncoder)
+    return value
+
+
+class _ExportEncoder(DjangoJSONEncoder):
+    """Full-precision times (DjangoJSONEncoder would cut microseconds, which the entry hash covers)."""
+
+    def default(self, o):
+        if isinstance(o, datetime):
+            return o.isoformat()
+        return super().default(o)
+
+
+class _Echo:
+    """A file-like object whose write returns the line: csv.writer then yields lines to stream."""
+
+    def write(self, value):
+        return value
+
+
+def _record_export(request, entries, file_format, filters):
+    """Write the disclosure entries (one per chain in the export) before any byte leaves. Returns the number of
+    entries exported."""
+    actor = request.actor
+    per_chain = dict(entries.order_by().values_list("controller_code").annotate(n=Count("id")))
+    if not per_chain:  # an empty export is still a disclosure attempt: record it in the person's own chain
+        chains = selectors.chain_list(actor=actor)
+        own = actor.organisation.code
+        per_chain = {own if own in chains or not chains else chains[0]: 0}
+    organisations = {o.code: o for o in Organisation.objects.filter(code__in=per_chain)}
+    for chain, count in sorted(per_chain.items()):
+        record_access(
+            AccessRecord(
+                action=AccessAction.DISCLOSURE,
+                controller=None if chain == PLATFORM_CHAIN else organisations.get(chain),
+                actor=request.user,
+                actor_organisation=actor.organisation,
+                recipient=actor.organisation,
+                justification="Access-log export",
+                request=request,
+                details={"export": {"format": file_format, "entries": count, "filters": filters}},
+            )
+        )
+    return sum(per_chain.values())
+
+
+def _export(request, file_format):
+    _require_log_reader(request)
+    filterset = _filtered(request)
+    if filterset.is_bound and not filterset.is_valid():
+        return HttpResponse(_("The filters are not valid."), status=400, content_type="text/plain; charset=utf-8")
+    entries = filterset.qs
+    # The export shows the log as it was when asked: not the disclosure entries it is about to add.
+    last = entries.aggregate(last=Max("id"))["last"]
+    entries = entries.filter(id__lte=last or 0)
+    filters = {name: value for name, value in request.GET.items() if value and name != "page"}
+    try:
+        _record_export(request, entries, file_format, filters)
+    except AccessLogUnavailable:
+        return HttpResponse(
+            _("The access log is unavailable: nothing was exported."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    rows = entries.order_by(*ORDER).iterator(chunk_size=2000)
+    stamp = timezone.localtime().strftime("%Y-%m-%d")
+    if file_format == "csv":
+        writer = csv.writer(_Echo())
+
+        def lines():
+            yield writer.writerow(ENTRY_FIELDS)
+            for entry in rows:
+                yield writer.writerow([_csv_value(value) for value in _export_row(entry).values()])
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    else:
+        encoder = _ExportEncoder(ensure_ascii=False)
+
+        def chunks():
+            yield "["
+            for index, entry in enumerate(rows):
+                yield ("," if index else "") + "\n" + encoder.encode(_export_row(entry))
+            yield "\n]\n"
+
+        response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="access-log-{stamp}.{file_format}"'
+    return response
+
+
+def export_csv_view(request):
+    return _export(request, "csv")
+
+
+def export_json_view(request):
+    return _export(request, "json")
