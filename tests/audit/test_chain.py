@@ -204,3 +204,14 @@ def test_sign_ins_and_withdrawn_roles_are_in_the_platform_chain(client, person, 
     assert entries[0].details["username"] == operator.user.username and entries[0].source_address == "127.0.0.1"
     assert entries[2].actor_id == chief.user.pk and entries[2].details["why"] == "Left the unit"
     assert verify_chain("PLATFORM").ok
+
+
+@pytest.mark.django_db
+def test_synthetic_history_is_chained_like_real_entries():
+    from django.core.management import call_command as run
+
+    run("seed_brussels", "--cameras", "200", "--audit-events", "600")
+    record_access(AccessRecord(action=AccessAction.CONSULTATION, controller=OrganisationFactory(code="5339")))
+    chains = set(AccessLogEntry.objects.values_list("chain", flat=True))
+    assert AccessLogEntry.objects.count() == 601 and len(chains) > 5
+    assert all(verify_chain(chain).ok for chain in chains)

@@ -36,12 +36,15 @@ class Command(BaseCommand):
             "--cameras", type=int, default=0, help="Make sure N synthetic cameras exist, spread over the owners."
         )
         parser.add_argument(
+            "--audit-events", type=int, default=0, help="Append N realistic access-log entries across the chains."
+        )
+        parser.add_argument(
             "--credentials-out",
             type=Path,
             help="Write the demo logins, 2FA secrets, backup codes and API tokens to this file (demo only).",
         )
 
-    def handle(self, *args, demo, credentials_out, cameras, **options):
+    def handle(self, *args, demo, credentials_out, cameras, audit_events, **options):
         if credentials_out and not demo:
             raise CommandError("--credentials-out needs --demo: only demo people have credentials to write.")
         if cameras < 0:
@@ -52,6 +55,10 @@ class Command(BaseCommand):
             from cameras.synthetic import seed_cameras
 
             self.stdout.write(f"Synthetic cameras: {seed_cameras(cameras)} new.")
+        if audit_events:
+            from audit.synthetic import seed_audit_events
+
+            self.stdout.write(f"Access-log entries: {seed_audit_events(audit_events)} appended.")
         if not demo:
             return
         credentials = self._seed_demo()
