@@ -33,20 +33,34 @@ def _value(value):
     return value
 
 
+def canonical_values(values):
+    """Canonical bytes from the hashed fields' values, in HASHED_FIELDS order."""
+    data = {name: _value(value) for name, value in zip(HASHED_FIELDS, values, strict=True)}
+    return _dumps(data).encode("utf-8")
+
+
+_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode
+
+
 def canonical(entry):
-    data = {name: _value(getattr(entry, name)) for name in HASHED_FIELDS}
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+    return canonical_values([getattr(entry, name) for name in HASHED_FIELDS])
+
+
+def digest_of(previous_hash, canonical_bytes):
+    return hashlib.sha256(previous_hash.encode("ascii") + b"\n" + canonical_bytes).hexdigest()
 
 
 def entry_digest(entry, previous_hash):
-    return hashlib.sha256(previous_hash.encode("ascii") + b"\n" + canonical(entry)).hexdigest()
+    return digest_of(previous_hash, canonical(entry))
 
 
 def append(entry):
     """Link and insert one entry at the end of its chain. The caller holds a transaction; the head row lock
     makes concurrent writers of the same chain wait their turn, so a chain never forks or gaps."""
-    head, _ = ChainHead.objects.get_or_create(chain=entry.chain)
-    head = ChainHead.objects.select_for_update().get(pk=head.pk)
+    head = ChainHead.objects.select_for_update().filter(chain=entry.chain).first()
+    if head is None:  # first entry of a new chain
+        ChainHead.objects.get_or_create(chain=entry.chain)
+        head = ChainHead.objects.select_for_update().get(chain=entry.chain)
     entry.sequence = head.sequence + 1
     entry.previous_hash = head.head_hash
     entry.entry_hash = entry_digest(entry, head.head_hash)
@@ -114,23 +128,30 @@ def verify_chain(chain, *, batch=20_000):
     hashes = {}
     signed = list(SignedHead.objects.filter(chain=chain).order_by("sequence"))
     wanted = {s.sequence for s in signed}
-    entries = AccessLogEntry.objects.filter(chain=chain).order_by("sequence")
+    # Plain tuples, not model instances: verification reads every entry of the chain.
+    rows = (
+        AccessLogEntry.objects.filter(chain=chain)
+        .order_by("sequence")
+        .values_list("previous_hash", "entry_hash", *HASHED_FIELDS)
+    )
     report = None
-    for entry in entries.iterator(chunk_size=batch):
+    sequence_at = 2 + HASHED_FIELDS.index("sequence")
+    for row in rows.iterator(chunk_size=batch):
         count += 1
-        if entry.sequence != expected_sequence:
-            what = "an entry is missing" if entry.sequence > expected_sequence else "a sequence number repeats"
-            report = ChainReport(chain, count, expected_sequence, f"{what} (found {entry.sequence})")
+        sequence, previous_hash, entry_hash = row[sequence_at], row[0], row[1]
+        if sequence != expected_sequence:
+            what = "an entry is missing" if sequence > expected_sequence else "a sequence number repeats"
+            report = ChainReport(chain, count, expected_sequence, f"{what} (found {sequence})")
             break
-        if entry.previous_hash != expected_previous:
-            report = ChainReport(chain, count, entry.sequence, "the link to the previous entry is broken")
+        if previous_hash != expected_previous:
+            report = ChainReport(chain, count, sequence, "the link to the previous entry is broken")
             break
-        if entry_digest(entry, entry.previous_hash) != entry.entry_hash:
-            report = ChainReport(chain, count, entry.sequence, "the entry was altered (its hash does not match)")
+        if digest_of(previous_hash, canonical_values(row[2:])) != entry_hash:
+            report = ChainReport(chain, count, sequence, "the entry was altered (its hash does not match)")
             break
-        if entry.sequence in wanted:
-            hashes[entry.sequence] = entry.entry_hash
-        expected_previous, expected_sequence = entry.entry_hash, expected_sequence + 1
+        if sequence in wanted:
+            hashes[sequence] = entry_hash
+        expected_previous, expected_sequence = entry_hash, expected_sequence + 1
     last = expected_sequence - 1
     if report is None:
         public = platform_key().public_key()
