@@ -10,4 +10,6 @@ urlpatterns = [
     path("export.json", views.export_json_view, name="export_json"),
     path("verify/", views.verify_view, name="verify"),
     path("<int:pk>/", views.entry_detail_view, name="detail"),
+    path("reports/", views.report_view, name="report"),
+    path("reports/pdf/", views.report_pdf_view, name="report_pdf"),
 ]

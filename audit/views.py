@@ -221,3 +221,63 @@ def export_csv_view(request):
 
 def export_json_view(request):
     return _export(request, "json")
+
+
+# The mayors' transparency report ---------------------------------------------------------------------------------
+
+
+def _report_context(request):
+    from . import reports
+
+    scope = reports.report_scope(
+        actor=request.actor,
+        zone_code=request.GET.get("zone", "").strip(),
+        municipality_code=request.GET.get("municipality", "").strip(),
+    )
+    month = reports.parse_month(request.GET.get("month"))
+    shown = reports.sections(reports.build_report(scope, month))
+    return scope, month, shown
+
+
+def report_view(request):
+    """The month's transparency report of a zone and its municipalities, with server-drawn SVG charts."""
+    from . import charts, reports
+
+    scope, month, shown = _report_context(request)
+    for section in shown:
+        for breakdown in section["breakdowns"]:
+            breakdown["svg"] = charts.bar_chart_svg(breakdown["title"], breakdown["rows"])
+    query = {"month": month.strftime("%Y-%m")}
+    if request.actor.is_supervisor:
+        query["zone"] = scope.zone.code
+    if request.GET.get("municipality"):
+        query["municipality"] = request.GET["municipality"].strip()
+    around = {}
+    for name, other in (("previous", reports.previous_month(month)), ("next", reports.next_month(month))):
+        around[name] = urlencode({**query, "month": other.strftime("%Y-%m")})
+    return render(
+        request,
+        "audit/report.html",
+        {
+            "scope": scope,
+            "month": month,
+            "month_value": month.strftime("%Y-%m"),
+            "month_label": reports.month_label(month),
+            "sections": shown,
+            "pdf_query": urlencode(query),
+            "previous_query": around["previous"],
+            "next_query": around["next"],
+        },
+    )
+
+
+def report_pdf_view(request):
+    """The same report as a PDF, in the reader's language."""
+    from . import report_pdf, reports
+
+    scope, month, shown = _report_context(request)
+    content = report_pdf.render_report(scope=scope, month=month, month_label=reports.month_label(month), shown=shown)
+    response = HttpResponse(content, content_type="application/pdf")
+    name = f"transparency-{scope.zone.code}-{month:%Y-%m}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

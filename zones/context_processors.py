@@ -11,6 +11,7 @@ NAVIGATION = [
     (_("Map"), "cameras:map", None),
     (_("Conventions"), "conventions:list", None),
     (_("Access log"), "audit:console", {Role.DPO, Role.CHIEF, Role.SUPERVISOR, Role.PLATFORM_ADMIN}),
+    (_("Transparency report"), "audit:report", {Role.MAYOR, Role.SUPERVISOR}),
     (_("Camera groups"), "cameras:groups", {Role.CHIEF}),
     (_("People"), "zones:members", {Role.CHIEF}),
     (_("Platform status"), "zones:status", {Role.PLATFORM_ADMIN}),
