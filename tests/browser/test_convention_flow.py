@@ -1,37 +1,12 @@
 """In a real Chromium: two chiefs negotiate a convention in the UI, the consumer's operator sees the shared cameras,
 and a suspension by the provider hides them at once."""
 
-import os
 import re
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.browser.test_login_in_dutch import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import PASSWORD, CameraFactory, CameraGroupFactory, OrganisationFactory, totp_code
-
-
-@pytest.fixture(scope="module")
-def _allow_orm_beside_playwright():
-    """Playwright's sync API keeps an event loop running in this thread, which Django's ORM refuses without this.
-
-    Module-scoped so that it outlives the function-scoped database flush of transactional_db, and is restored after.
-    """
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture(scope="module")
-def browser(_allow_orm_beside_playwright):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
