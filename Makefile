@@ -30,7 +30,7 @@ compiled-messages: locale/fr/LC_MESSAGES/django.mo locale/nl/LC_MESSAGES/django.
 app-ready: setup compiled-messages
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput >/dev/null
-	$(MANAGE) seed_brussels --demo --cameras 8000 --credentials-out data/demo-credentials.json
+	$(MANAGE) seed_brussels --demo --cameras 8000 --audit-events 20000 --credentials-out data/demo-credentials.json
 
 run: app-ready
 	@$(MANAGE) demo_logins --host http://$(HOST):$(PORT)

@@ -76,3 +76,18 @@ def test_credentials_file_needs_demo(tmp_path):
 
     with pytest.raises(CommandError, match="needs --demo"):
         call_command("seed_brussels", "--credentials-out", str(tmp_path / "x.json"))
+
+
+def test_demo_with_cameras_adds_signed_conventions_and_history_once(tmp_path):
+    from audit.chain import verify_chain
+    from audit.models import AccessLogEntry
+    from conventions.models import Convention
+    from conventions.signing import verify_version
+
+    for _ in range(2):
+        call_command("seed_brussels", "--demo", "--cameras", "300", "--audit-events", "400")
+    conventions = Convention.objects.all()
+    assert conventions.count() == 2
+    assert all(not verify_version(c.versions.get()) and c.versions.get().status == "signed" for c in conventions)
+    assert 400 <= AccessLogEntry.objects.count() < 800
+    assert all(verify_chain(chain).ok for chain in set(AccessLogEntry.objects.values_list("chain", flat=True)))

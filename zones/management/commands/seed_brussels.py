@@ -36,7 +36,10 @@ class Command(BaseCommand):
             "--cameras", type=int, default=0, help="Make sure N synthetic cameras exist, spread over the owners."
         )
         parser.add_argument(
-            "--audit-events", type=int, default=0, help="Append N realistic access-log entries across the chains."
+            "--audit-events",
+            type=int,
+            default=0,
+            help="Make sure the access log holds at least N entries (realistic history).",
         )
         parser.add_argument(
             "--credentials-out",
@@ -56,12 +59,18 @@ class Command(BaseCommand):
 
             self.stdout.write(f"Synthetic cameras: {seed_cameras(cameras)} new.")
         if audit_events:
+            from audit.models import AccessLogEntry
             from audit.synthetic import seed_audit_events
 
-            self.stdout.write(f"Access-log entries: {seed_audit_events(audit_events)} appended.")
+            missing = max(0, audit_events - AccessLogEntry.objects.count())
+            self.stdout.write(f"Access-log entries: {seed_audit_events(missing) if missing else 0} appended.")
         if not demo:
             return
         credentials = self._seed_demo()
+        if cameras:
+            from conventions.demo import seed_demo_conventions
+
+            self.stdout.write(f"Demo conventions: {seed_demo_conventions()} new.")
         if credentials_out:
             credentials_out.parent.mkdir(parents=True, exist_ok=True)
             credentials_out.write_text(json.dumps(credentials, indent=2, ensure_ascii=False))
