@@ -31,6 +31,7 @@ status line on. ``PlainHttpServer`` is a web server that is not ONVIF at all, an
 
 from __future__ import annotations
 
+import abc
 import base64
 import binascii
 import datetime as dt
@@ -147,7 +148,7 @@ def _parse_created(value: str) -> dt.datetime | None:
     return moment
 
 
-class _LoopbackServer:
+class _LoopbackServer(abc.ABC):
     """An HTTP server on 127.0.0.1 and a free port, served from a background thread."""
 
     def __init__(self):
@@ -155,8 +156,9 @@ class _LoopbackServer:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
+    @abc.abstractmethod
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        raise NotImplementedError
+        """The request handler class this server answers with."""
 
     @property
     def port(self) -> int:
