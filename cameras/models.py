@@ -1,6 +1,5 @@
 """The camera catalogue: every camera of the region with the legal and privacy facts a DPO asks for."""
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -152,9 +151,7 @@ class Camera(models.Model):
 
     @property
     def retention_days(self):
-        """The legal maximum for footage of this camera (Police Function Act: 12 months; Camera Law: 1 or 3)."""
-        if self.legal_regime == LegalRegime.POLICE:
-            return settings.PORTAL_RETENTION_DAYS["police"]
-        if self.special_risk_place:
-            return settings.PORTAL_RETENTION_DAYS["camera_law_special_risk"]
-        return settings.PORTAL_RETENTION_DAYS["camera_law"]
+        """The legal maximum for footage of this camera; the rule itself lives in the access policy."""
+        from conventions.policy import legal_retention_days  # the policy imports this module
+
+        return legal_retention_days(self)
