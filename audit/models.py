@@ -17,6 +17,8 @@ class AccessAction(models.TextChoices):
     LOGIN_SUCCESS = "login_success", _("Sign-in")
     LOGIN_FAILURE = "login_failure", _("Failed sign-in")
     MEMBERSHIP_CHANGE = "membership_change", _("Membership change")
+    TWO_FACTOR_CHANGE = "two_factor_change", _("Second-factor change")
+    SESSION_END = "session_end", _("End of a viewing session")
 
 
 class AccessLogEntry(models.Model):
