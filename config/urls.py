@@ -5,6 +5,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from conventions.gateway import auth_hook
+
 # The admin has no login of its own: people sign in through the portal (password + second factor).
 admin.site.login = login_not_required(RedirectView.as_view(pattern_name="zones:login", query_string=True))
 admin.site.site_header = "CCTV portal administration"
@@ -14,6 +16,7 @@ urlpatterns = [
     path("cameras/", include("cameras.urls")),
     path("audit/", include("audit.urls")),
     path("conventions/", include("conventions.urls")),
+    path("gateway/auth", auth_hook, name="gateway-auth"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api")),

@@ -286,3 +286,52 @@ class ConventionEvent(models.Model):
 
     def __str__(self):
         return f"{self.convention.reference} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class LiveSession(models.Model):
+    """One person watching one camera live, for one purpose, under one decision. The token (shown once, stored as
+    its SHA-256) opens the relay's playlist and the media gateway's stream; it lapses unless renewed."""
+
+    class EndReason(models.TextChoices):
+        STOPPED = "stopped", _("Stopped by the viewer")
+        EXPIRED = "expired", _("Not renewed in time")
+        LIMIT = "limit", _("Maximum session length reached")
+        REVOKED = "revoked", _("Access withdrawn")
+        ENDED_BY_OWNER = "ended_by_owner", _("Ended by the camera owner")
+
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="live_sessions")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("viewer's organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    camera = models.ForeignKey(Camera, verbose_name=_("camera"), on_delete=models.PROTECT, related_name="+")
+    convention_version = models.ForeignKey(
+        ConventionVersion, verbose_name=_("convention"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    purpose = models.CharField(_("purpose"), max_length=40, choices=Purpose.choices)
+    justification = models.TextField(_("justification"))
+    case_reference = models.CharField(_("incident or case reference"), max_length=100, blank=True)
+    wall = models.UUIDField(_("wall"), null=True, blank=True, db_index=True)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    max_until = models.DateTimeField(_("ends at the latest"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    end_reason = models.CharField(_("why it ended"), max_length=20, choices=EndReason.choices, blank=True)
+    log_entry_id = models.BigIntegerField(null=True, editable=False)  # the consultation entry of the access log
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("live session")
+        verbose_name_plural = _("live sessions")
+        indexes = [models.Index(fields=["camera", "ended_at"]), models.Index(fields=["ended_at", "expires_at"])]
+
+    def __str__(self):
+        return f"{self.user} · {self.camera} · {self.started_at:%Y-%m-%d %H:%M}"
+
+    def is_open(self, at=None):
+        at = at or timezone.now()
+        return self.ended_at is None and at < self.expires_at
+
+    @property
+    def duration(self):
+        return (self.ended_at or timezone.now()) - self.started_at

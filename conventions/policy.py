@@ -12,7 +12,7 @@ on the very next decision.
 
 import json
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -112,6 +112,7 @@ class AccessDecision:
     convention_reference: str = ""
     convention_version_number: int | None = None
     conditions: dict = field(default_factory=dict)
+    log_entry_id: int | None = None  # set by decide(): the access-log entry that records it
 
     def __bool__(self):
         return self.allowed
@@ -378,8 +379,12 @@ def evaluate(*, actor, camera, mode, purpose, window_start=None, window_end=None
 
 
 def decide(*, actor, camera, mode, purpose, justification="", window_start=None, window_end=None,
-           case_reference="", prosecutor_reference="", break_glass=False, at=None, request=None):  # fmt: skip
-    """The decision, written to the access log in the caller's transaction. No log, no access."""
+           case_reference="", prosecutor_reference="", break_glass=False, at=None, request=None,
+           logged_as=AccessAction.DECISION):  # fmt: skip
+    """The decision, written to the access log in the caller's transaction. No log, no access.
+
+    `logged_as` names what an allowed decision is recorded as when it is the access itself (a live session is a
+    consultation: one entry holds both the decision and the viewing); a refusal is always a denied attempt."""
     at = at or timezone.now()
     decision = evaluate(
         actor=actor, camera=camera, mode=mode, purpose=purpose, window_start=window_start, window_end=window_end,
@@ -389,9 +394,9 @@ def decide(*, actor, camera, mode, purpose, justification="", window_start=None,
     if decision.convention_version_id:
         version = ConventionVersion.objects.select_related("convention").get(pk=decision.convention_version_id)
     try:
-        record_access(
+        entry = record_access(
             AccessRecord(
-                action=AccessAction.DECISION if decision.allowed else AccessAction.DENIED,
+                action=logged_as if decision.allowed else AccessAction.DENIED,
                 controller=camera.owner,
                 actor=actor.user,
                 actor_organisation=actor.organisation,
@@ -414,4 +419,4 @@ def decide(*, actor, camera, mode, purpose, justification="", window_start=None,
         )
     except AccessLogUnavailable:
         return AccessDecision(False, Reason.AUDIT_UNAVAILABLE)
-    return decision
+    return replace(decision, log_entry_id=entry.pk)

@@ -8,3 +8,11 @@ def expire_conventions():
     """Record conventions whose validity has ended. Decisions never wait for this: they check validity
     instants themselves; this only writes the history."""
     return convention_expire_due()
+
+
+@shared_task(name="conventions.tasks.close_expired_live_sessions", ignore_result=True)
+def close_expired_live_sessions():
+    """Write the end of live sessions whose token lapsed (the gate refused them from that instant already)."""
+    from .live import sessions_close_expired
+
+    return sessions_close_expired()

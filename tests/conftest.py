@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from audit.maintenance import set_maintenance
 from tests.factories import PASSWORD, MembershipFactory, give_totp, totp_code
+from tests.support.conventions import make_convention, parties  # noqa: F401 - shared fixtures
 
 
 def _allow_test_flush(sender, connection, **kwargs):

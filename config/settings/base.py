@@ -1,6 +1,7 @@
 """Settings shared by every environment. Secrets and addresses come from the environment (config.env)."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -216,6 +217,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "audit-sign-heads": {"task": "audit.tasks.sign_chain_heads", "schedule": 600.0},
     "convention-expiry": {"task": "conventions.tasks.expire_conventions", "schedule": 300.0},
+    "live-session-expiry": {"task": "conventions.tasks.close_expired_live_sessions", "schedule": 30.0},
     "camera-health-sweep": {
         "task": "cameras.tasks.health_sweep",
         "schedule": PORTAL_HEALTH_INTERVAL.total_seconds(),
@@ -263,3 +265,17 @@ LOGGING = {
 
 # Legal maximum retention of footage by regime (zones/data/brussels.json, legal_regimes).
 PORTAL_RETENTION_DAYS = {"police": 365, "camera_law": 30, "camera_law_special_risk": 90}
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+
+# Live video (DESIGN.md §6). A session token lapses after PORTAL_LIVE_TOKEN_SECONDS unless the open page renews
+# it; the gate re-checks a session at most every PORTAL_LIVE_GATE_CACHE_SECONDS, which bounds how long a
+# revoked viewer keeps receiving (the issue asks for 5 s).
+PORTAL_LIVE_TOKEN_SECONDS = 60
+PORTAL_LIVE_GATE_CACHE_SECONDS = 2.0
+# The built-in HLS relay: one working folder per camera, ffmpeg children owned by the relay worker.
+PORTAL_RELAY_ROOT = Path(env_str("PORTAL_RELAY_ROOT", str(DATA_DIR / "relay")))
+PORTAL_RELAY_GRACE_SECONDS = 20
+# A production MediaMTX in front of the cameras: its control API, to kick viewers whose access ends.
+PORTAL_MEDIAMTX_API_URL = env_str("PORTAL_MEDIAMTX_API_URL", "")
+# Addresses allowed to call the media gateway's hook (empty: any; the hook only ever answers yes or no).
+PORTAL_GATEWAY_ADDRESSES = env_list("PORTAL_GATEWAY_ADDRESSES", ())

@@ -13,8 +13,8 @@ from audit import anomalies
 from audit.access import AccessAction, AccessRecord, record_access
 from audit.models import AccessLogEntry
 from conventions import services as convention_services
-from tests.conventions.conftest import DEFAULTS, chief_of
 from tests.factories import CameraFactory, OrganisationFactory, UserFactory
+from tests.support.conventions import DEFAULTS, chief_of
 from zones.models import Organisation
 from zones.tenancy import actor_for
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from conventions import services
-from tests.conventions.conftest import DEFAULTS, chief_of
 from tests.factories import MembershipFactory, OrganisationFactory
+from tests.support.conventions import DEFAULTS, chief_of
 from tests.tenancy.harness import register
 
 

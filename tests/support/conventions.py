@@ -1,5 +1,6 @@
 """Making conventions the way people do: the provider's chief drafts, proposes and signs; the consumer's chief
-counter-signs (services only; no shortcut into the models)."""
+counter-signs (services only; no shortcut into the models). Fixtures `parties` and `make_convention` are shared by
+every test folder through tests/conftest.py."""
 
 from datetime import timedelta
 
