@@ -17,6 +17,8 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("conventions/", include("conventions.urls")),
     path("gateway/auth", auth_hook, name="gateway-auth"),
+    path("gateway/relay/", include("cameras.relay_urls")),
+    path("live/", include("conventions.live_urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api")),

@@ -1,0 +1,5 @@
+"""Pages for live viewing (mounted at /live/)."""
+
+app_name = "live"
+
+urlpatterns = []
