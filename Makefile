@@ -37,6 +37,7 @@ run: app-ready
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(VENV)/bin/celery -A config worker --loglevel INFO --pool threads --concurrency 4 & \
 	  $(VENV)/bin/celery -A config beat --loglevel INFO & \
+	  $(MANAGE) run_relay & \
 	  $(MANAGE) runserver $(HOST):$(PORT) --noreload
 
 test: setup system-deps compiled-messages
