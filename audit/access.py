@@ -8,7 +8,7 @@ and the caller must refuse the access it describes (fail closed).
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import DatabaseError, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.utils import timezone
 
 from .chain import append
@@ -55,41 +55,46 @@ def _request_facts(request):
 
 
 def record_access(record: AccessRecord) -> AccessLogEntry:
-    """Write one access-log entry inside the caller's transaction (a savepoint, so a refusal is clean)."""
+    """Write one access-log entry. Inside the caller's transaction it is part of that transaction, in a savepoint
+    so that a refusal leaves the caller's transaction usable; outside any transaction on PostgreSQL it is a single
+    statement committed on its own (audit_append links and inserts it)."""
     request_id, address, agent = _request_facts(record.request)
     version = record.convention_version
     controller = record.controller
+    code = controller.code if controller else PLATFORM_CHAIN
+    entry = AccessLogEntry(
+        chain=code,
+        occurred_at=record.occurred_at or timezone.now(),
+        controller=controller,
+        controller_code=code,
+        action=record.action,
+        actor_id=getattr(record.actor, "pk", None),
+        actor_name=str(record.actor) if record.actor else "",
+        actor_organisation_code=record.actor_organisation.code if record.actor_organisation else "",
+        camera_ids=[camera.pk for camera in record.cameras],
+        camera_names=[camera.name for camera in record.cameras],
+        window_start=record.window_start,
+        window_end=record.window_end,
+        mode=record.mode,
+        purpose=record.purpose,
+        justification=record.justification,
+        case_reference=record.case_reference,
+        prosecutor_reference=record.prosecutor_reference,
+        recipient_code=record.recipient.code if record.recipient else "",
+        convention_reference=version.convention.reference if version else "",
+        convention_version=version.number if version else None,
+        decision=record.decision,
+        reason=record.reason,
+        request_id=request_id,
+        source_address=address,
+        user_agent=agent,
+        details=record.details,
+    )
+    connection = connections[DEFAULT_DB_ALIAS]
     try:
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            return append(entry)  # autocommit: one statement, its own transaction
         with transaction.atomic():
-            return append(
-                AccessLogEntry(
-                    chain=controller.code if controller else PLATFORM_CHAIN,
-                    occurred_at=record.occurred_at or timezone.now(),
-                    controller=controller,
-                    controller_code=controller.code if controller else PLATFORM_CHAIN,
-                    action=record.action,
-                    actor_id=getattr(record.actor, "pk", None),
-                    actor_name=str(record.actor) if record.actor else "",
-                    actor_organisation_code=record.actor_organisation.code if record.actor_organisation else "",
-                    camera_ids=[camera.pk for camera in record.cameras],
-                    camera_names=[camera.name for camera in record.cameras],
-                    window_start=record.window_start,
-                    window_end=record.window_end,
-                    mode=record.mode,
-                    purpose=record.purpose,
-                    justification=record.justification,
-                    case_reference=record.case_reference,
-                    prosecutor_reference=record.prosecutor_reference,
-                    recipient_code=record.recipient.code if record.recipient else "",
-                    convention_reference=version.convention.reference if version else "",
-                    convention_version=version.number if version else None,
-                    decision=record.decision,
-                    reason=record.reason,
-                    request_id=request_id,
-                    source_address=address,
-                    user_agent=agent,
-                    details=record.details,
-                )
-            )
+            return append(entry)
     except DatabaseError as exc:
         raise AccessLogUnavailable(str(exc)) from exc

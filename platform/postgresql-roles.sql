@@ -26,6 +26,11 @@ GRANT SELECT, INSERT ON audit_accesslogentry, audit_signedhead TO portal_app;
 -- Chain heads move forward with every entry (the entry itself is what is protected, and verify_audit
 -- compares heads with entries and with the signed heads).
 GRANT SELECT, INSERT, UPDATE ON audit_chainhead, audit_chainverification TO portal_app;
+-- Entries are appended through audit_append (migration audit 0004), which runs with the caller's rights (the
+-- grants above suffice); PostgreSQL lets PUBLIC execute new functions, this makes it explicit.
+GRANT EXECUTE ON FUNCTION audit_append(varchar, text, timestamptz, bigint, varchar, varchar, bigint, varchar,
+    varchar, jsonb, jsonb, timestamptz, timestamptz, varchar, varchar, text, varchar, varchar, varchar, varchar,
+    integer, varchar, varchar, varchar, inet, varchar, jsonb) TO portal_app;
 
 -- Check: as portal_app, this must fail with "permission denied":
 --   UPDATE audit_accesslogentry SET justification = '' WHERE id = 1;
