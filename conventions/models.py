@@ -335,3 +335,23 @@ class LiveSession(models.Model):
     @property
     def duration(self):
         return (self.ended_at or timezone.now()) - self.started_at
+
+
+class GatewayConnection(models.Model):
+    """A media gateway connection or session (MediaMTX's `id`) that the hook let through for a live session, so
+    that the gateway can be told to drop exactly that viewer when the session ends."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="gateway_connections")
+    gateway_id = models.CharField(_("gateway connection id"), max_length=64)
+    protocol = models.CharField(_("protocol"), max_length=10, blank=True)
+    seen_at = models.DateTimeField(_("first seen"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("gateway connection")
+        verbose_name_plural = _("gateway connections")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "gateway_id"], name="gateway_connection_once_per_session")
+        ]
+
+    def __str__(self):
+        return f"{self.protocol or '?'} {self.gateway_id} · session {self.session_id}"
