@@ -277,5 +277,9 @@ PORTAL_RELAY_ROOT = Path(env_str("PORTAL_RELAY_ROOT", str(DATA_DIR / "relay")))
 PORTAL_RELAY_GRACE_SECONDS = 20
 # A production MediaMTX in front of the cameras: its control API, to kick viewers whose access ends.
 PORTAL_MEDIAMTX_API_URL = env_str("PORTAL_MEDIAMTX_API_URL", "")
+# The portal signs in to that API with these (MediaMTX hands them to the hook as action `api`; the hook lets
+# exactly these credentials through for `api`). Empty: the API is reached without credentials.
+PORTAL_MEDIAMTX_API_USER = env_str("PORTAL_MEDIAMTX_API_USER", "")
+PORTAL_MEDIAMTX_API_PASSWORD = env_str("PORTAL_MEDIAMTX_API_PASSWORD", "")
 # Addresses allowed to call the media gateway's hook (empty: any; the hook only ever answers yes or no).
 PORTAL_GATEWAY_ADDRESSES = env_list("PORTAL_GATEWAY_ADDRESSES", ())
