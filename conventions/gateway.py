@@ -1,76 +1,173 @@
 """The media gateway's authorisation hook: MediaMTX `authMethod: http` posts here before it serves a stream.
 
-Request (JSON): user, password, token, ip, action, path, protocol, id, query (newer versions add userAgent).
-The session token may travel in `token` (HLS/WebRTC bearer), in the query string (`?token=`, RTSP/RTMP) or as
-the password. The path names the camera: `cam/<camera id>` (MediaMTX paths may hold slashes). `read` is live
-viewing; `playback` is recorded footage, granted by footage requests. Any 2xx allows; 401 asks the client for
-credentials (RTSP clients first come without any); 403 refuses. A malformed request is a 400, never a 500.
+Request (JSON object): user, password, token, ip, action, path, protocol, id, query, and userAgent in newer
+versions; MediaMTX sends every key, `id` is null where it has none (api, metrics, pprof, playback). The session
+token may travel in `token` (MediaMTX puts an `Authorization: Bearer` header there), in the query string
+(`?token=`, RTSP/RTMP) or as the password. The path names the camera: `cam/<camera id>`.
+
+Answers: any 2xx allows; 401 asks the client for credentials (RTSP clients first come without any); 403 refuses;
+a malformed request is a 400, never a 500. `read` is live viewing, answered by the live gate; `playback`
+(recorded footage) is refused until a gate is registered for it (`register_gate("playback", ...)`); `publish`,
+`metrics` and `pprof` are never the portal's to allow; `api` is allowed only to the portal's own control-API
+credentials (PORTAL_MEDIAMTX_API_USER / _PASSWORD), so that the portal can list and kick viewers.
+
+Per request, a token seen within PORTAL_LIVE_GATE_CACHE_SECONDS costs no query: the gate answers from its
+in-process cache, and the gateway's connection id is written once per live session (see GatewayConnection).
 """
 
+import hmac
 import json
+import logging
 import re
-from urllib.parse import parse_qs
+import threading
+import uuid
+from urllib.parse import parse_qsl
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.db import DatabaseError
+from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from .live import gate
+from .models import GatewayConnection
 
-__all__ = ["CAMERA_PATH", "auth_hook", "camera_id_from_path"]
+__all__ = ["CAMERA_PATH", "auth_hook", "camera_id_from_path", "register_gate"]
 
-CAMERA_PATH = re.compile(r"^/?cam/(\d{1,12})/?$")
-FIELDS = ("user", "password", "token", "ip", "action", "path", "protocol", "id", "query")
-# Actions the portal may ever allow; publish, api, metrics and pprof belong to the gateway's operators.
-VIEWING_ACTIONS = {"read", "playback"}
+log = logging.getLogger(__name__)
+
+CAMERA_PATH = re.compile(r"/?cam/([0-9]{1,12})/?", re.ASCII)
+# Every key MediaMTX sends; each is a string, or null (`id` outside publish and read).
+FIELDS = ("user", "password", "token", "ip", "action", "path", "protocol", "id", "query", "userAgent")
+REQUIRED = ("action", "path")
+MAX_BODY = 64 * 1024  # MediaMTX's requests are a few hundred bytes
+MAX_TOKEN = 200
+
+
+def _live_gate(*, token, camera_id, action):
+    return gate(token=token, camera_id=camera_id, action=action)
+
+
+# Which gate answers each viewing action. Recorded footage ("playback") is granted by another issue, which registers
+# its gate here; until then the hook refuses it.
+_GATES = {"read": _live_gate}
+
+
+def register_gate(action, function):
+    """Let `function(token=, camera_id=, action=)` -> GateAnswer answer the gateway for `action` (e.g. playback)."""
+    _GATES[action] = function
 
 
 def camera_id_from_path(path):
-    match = CAMERA_PATH.match(path or "")
+    match = CAMERA_PATH.fullmatch(path or "")
     return int(match.group(1)) if match else None
 
 
 def _token_of(data):
     if data.get("token"):
         return data["token"]
-    query = parse_qs(data.get("query") or "", keep_blank_values=False)
-    if query.get("token"):
-        return query["token"][0]
+    query = data.get("query") or ""
+    if "token=" in query:
+        for name, value in parse_qsl(query):
+            if name == "token" and value:
+                return value
     return data.get("password") or ""
 
 
-def _refuse(status, reason):
-    return JsonResponse({"allowed": False, "reason": reason}, status=status)
+def _answer(status, reason, session=None):
+    body = {"allowed": status < 300, "reason": reason}
+    if session is not None:
+        body["session"] = session
+    return HttpResponse(json.dumps(body), status=status, content_type="application/json")
+
+
+def _parse(request):
+    """The request's fields, or (None, why) for a malformed one."""
+    body = request.body
+    if len(body) > MAX_BODY:
+        return None, "The body is too large."
+    try:
+        data = json.loads(body or b"")
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None, "The body is not JSON."
+    if not isinstance(data, dict):
+        return None, "The body must be a JSON object."
+    missing = [name for name in REQUIRED if not isinstance(data.get(name), str)]
+    wrong = [name for name in FIELDS if data.get(name) is not None and not isinstance(data[name], str)]
+    if missing or wrong:
+        return None, f"Missing or malformed fields: {', '.join(dict.fromkeys(missing + wrong))}."
+    return data, ""
+
+
+def _api_allowed(data):
+    """The portal's own control-API client, and nobody else, may use MediaMTX's API."""
+    user, password = settings.PORTAL_MEDIAMTX_API_USER, settings.PORTAL_MEDIAMTX_API_PASSWORD
+    if not (user and password):
+        return False
+    given_user, given_password = (data.get("user") or "").encode(), (data.get("password") or "").encode()
+    same_user = hmac.compare_digest(given_user, user.encode())
+    return hmac.compare_digest(given_password, password.encode()) and same_user
+
+
+# Gateway ids already written, so that a connection re-checked on every segment costs one set lookup.
+_remembered = set()
+_remembered_lock = threading.Lock()
+
+
+def _remember(session_id, gateway_id, protocol):
+    """Note once which gateway connection a live session was let through for (its kick list when it ends)."""
+    if not gateway_id or session_id is None:
+        return
+    try:
+        gateway_id = str(uuid.UUID(gateway_id))
+    except ValueError:
+        return
+    key = (session_id, gateway_id)
+    with _remembered_lock:
+        if key in _remembered:
+            return
+    try:
+        GatewayConnection.objects.bulk_create(
+            [GatewayConnection(session_id=session_id, gateway_id=gateway_id, protocol=(protocol or "")[:10])],
+            ignore_conflicts=True,
+        )
+    except DatabaseError:  # the viewer is still let through; the token-in-query fallback may find them
+        log.exception("Could not remember gateway connection %s of live session %s", gateway_id, session_id)
+        return
+    with _remembered_lock:
+        if len(_remembered) > 100_000:
+            _remembered.clear()
+        _remembered.add(key)
 
 
 @csrf_exempt
-@require_POST
 def auth_hook(request):
+    if request.method != "POST":
+        return _answer(405, "method_not_allowed")
     allowed_from = settings.PORTAL_GATEWAY_ADDRESSES
     if allowed_from and request.META.get("REMOTE_ADDR") not in allowed_from:
-        return _refuse(403, "caller_not_a_gateway")
-    try:
-        data = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
-        return _refuse(400, "The body is not JSON.")
-    if not isinstance(data, dict):
-        return _refuse(400, "The body must be a JSON object.")
-    missing = [name for name in ("action", "path") if not isinstance(data.get(name), str) or not data[name]]
-    wrong = [name for name in FIELDS if name in data and data[name] is not None and not isinstance(data[name], str)]
-    if missing or wrong:
-        return _refuse(400, f"Missing or malformed fields: {', '.join(missing + wrong)}.")
+        return _answer(403, "caller_not_a_gateway")
+    data, malformed = _parse(request)
+    if data is None:
+        return _answer(400, malformed)
 
     action = data["action"]
-    if action not in VIEWING_ACTIONS:
-        return _refuse(403, "action_not_allowed")
+    if action == "api":
+        if _api_allowed(data):
+            return _answer(200, "portal_control_api")
+        return _answer(401 if not (data.get("user") or data.get("password")) else 403, "action_not_allowed")
+    viewing_gate = _GATES.get(action)
+    if viewing_gate is None:
+        return _answer(403, f"{action}_not_granted" if action == "playback" else "action_not_allowed")
     camera_id = camera_id_from_path(data["path"])
     if camera_id is None:
-        return _refuse(403, "unknown_path")
+        return _answer(403, "unknown_path")
     token = _token_of(data)
     if not token:
-        return _refuse(401, "no_token")
-    answer = gate(token=token, camera_id=camera_id, action=action)
+        return _answer(401, "no_token")
+    if len(token) > MAX_TOKEN:
+        return _answer(403, "unknown_token")
+    answer = viewing_gate(token=token, camera_id=camera_id, action=action)
     if not answer.allowed:
-        return _refuse(answer.status, answer.reason)
-    return JsonResponse({"allowed": True, "session": answer.session_id})
+        return _answer(answer.status, answer.reason)
+    _remember(answer.session_id, data.get("id"), data.get("protocol"))
+    return _answer(200, "ok", answer.session_id)
