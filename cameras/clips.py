@@ -1,0 +1,99 @@
+"""Cutting a window of recorded footage out of the recorder's segments with ffmpeg.
+
+By default the cut is a stream copy (fast, lossless): it starts at the key frame at or before the window's start,
+so a clip may begin up to one GOP early. `exact=True` re-encodes for a frame-exact window, and a watermark naming
+the recipient, the request and the time (burned in with drawtext) needs the re-encode too.
+"""
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+__all__ = ["ClipError", "Segment", "cut_clip", "watermark_font"]
+
+FONTS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
+)
+
+
+class ClipError(Exception):
+    """The window cannot be cut (no footage in it, or ffmpeg failed)."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    path: Path
+    start: datetime
+    end: datetime
+
+
+def watermark_font():
+    for font in FONTS:
+        if Path(font).exists():
+            return font
+    raise ClipError("No font for the watermark: install the Debian package fonts-dejavu-core.")
+
+
+def _escape_concat(path):
+    return str(path).replace("'", "'\\''")
+
+
+def _escape_drawtext(text):
+    # drawtext's own escaping: backslash, colon, quote and percent are special.
+    for char in ("\\", ":", "'", "%"):
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def cut_clip(segments, window_start, window_end, dest, *, exact=False, watermark="", timeout=3600):
+    """Cut [window_start, window_end) from `segments` (Segment list, any order) into the MP4 file `dest`.
+
+    Returns the list of segments used. Writes to a temporary name and renames at the end, so a failed or killed
+    cut never leaves a partial clip under `dest`."""
+    if window_end <= window_start:
+        raise ClipError("The window ends before it starts.")
+    used = sorted((s for s in segments if s.end > window_start and s.start < window_end), key=lambda s: s.start)
+    if not used:
+        raise ClipError("No recorded footage in this window.")
+    if shutil.which("ffmpeg") is None:
+        raise ClipError("ffmpeg is not installed.")
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="clip-", dir=dest.parent) as work:
+        listing = Path(work) / "segments.txt"
+        lines = ["ffconcat version 1.0"]
+        for segment in used:
+            lines.append(f"file '{_escape_concat(segment.path.resolve())}'")
+            if segment.start < window_start:
+                lines.append(f"inpoint {(window_start - segment.start).total_seconds():.6f}")
+            if segment.end > window_end:
+                lines.append(f"outpoint {(window_end - segment.start).total_seconds():.6f}")
+        listing.write_text("\n".join(lines) + "\n")
+        partial = Path(work) / ("clip" + dest.suffix)
+        command = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                   "-f", "concat", "-safe", "0", "-i", str(listing)]  # fmt: skip
+        if exact or watermark:
+            filters = []
+            if watermark:
+                filters.append(
+                    f"drawtext=fontfile={watermark_font()}:text='{_escape_drawtext(watermark)}'"
+                    ":fontcolor=white@0.85:fontsize=h/28:box=1:boxcolor=black@0.45:boxborderw=6:x=12:y=h-th-18"
+                )
+            command += (["-vf", ",".join(filters)] if filters else []) + [
+                "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-c:a", "copy",
+            ]  # fmt: skip
+        else:
+            command += ["-c", "copy"]
+        command += ["-map", "0", "-movflags", "+faststart", str(partial)]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)  # noqa: S603
+        except subprocess.TimeoutExpired as exc:
+            raise ClipError("Cutting the clip took too long.") from exc
+        if result.returncode != 0 or not partial.exists() or partial.stat().st_size == 0:
+            raise ClipError(f"ffmpeg could not cut the clip: {result.stderr.strip()[-500:]}")
+        partial.replace(dest)
+    return used
