@@ -1,7 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role
+from .models import Notification, Role
 from .tenancy import active_memberships
 
 # (label, url name, roles that see it; None means everyone signed in)
@@ -10,6 +10,8 @@ NAVIGATION = [
     (_("Cameras"), "cameras:list", None),
     (_("Map"), "cameras:map", None),
     (_("Conventions"), "conventions:list", None),
+    (_("Live"), "live:start", {Role.CHIEF, Role.OPERATOR}),
+    (_("Watching my cameras"), "live:on_my_cameras", {Role.CHIEF, Role.OPERATOR, Role.DPO}),
     (_("Access log"), "audit:console", {Role.DPO, Role.CHIEF, Role.SUPERVISOR, Role.PLATFORM_ADMIN}),
     (_("Transparency report"), "audit:report", {Role.MAYOR, Role.SUPERVISOR}),
     (_("Camera groups"), "cameras:groups", {Role.CHIEF}),
@@ -41,4 +43,7 @@ def tenancy(request):
         "actor_roles": [Role(role).label for role in Role.values if role in actor.roles],
         "my_organisations": list(organisations.values()),
         "navigation": navigation,
+        "unread_notifications": Notification.objects.filter(
+            recipient=request.user, organisation=actor.organisation, read_at__isnull=True
+        ).count(),
     }
