@@ -16,7 +16,17 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen
 	touch $@
 
-setup: $(VENV)/.installed
+# Browser libraries come from npm (package-lock.json) and are served by the portal itself: no CDN at run time.
+node_modules/.installed: package.json package-lock.json
+	command -v npm >/dev/null 2>&1 || ./scripts/system-deps.sh
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/vendor/hls.min.js: node_modules/.installed
+	mkdir -p static/vendor
+	cp node_modules/hls.js/dist/hls.min.js node_modules/hls.js/dist/hls.min.js.map static/vendor/
+
+setup: $(VENV)/.installed static/vendor/hls.min.js
 
 system-deps:
 	./scripts/system-deps.sh
@@ -67,4 +77,4 @@ bench: setup
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) data staticfiles
+	rm -rf $(VENV) data staticfiles node_modules static/vendor

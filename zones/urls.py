@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import auth, portal
+from .views import auth, notifications, portal
 
 app_name = "zones"
 
@@ -24,4 +24,7 @@ urlpatterns = [
     path("organisation/people/", portal.member_list_view, name="members"),
     path("organisation/people/<int:pk>/disable/", portal.membership_disable_view, name="membership_disable"),
     path("platform/status/", portal.platform_status_view, name="status"),
+    path("notifications/", notifications.notification_list_view, name="notifications"),
+    path("notifications/<int:pk>/read/", notifications.notification_read_view, name="notification_read"),
+    path("notifications/read-all/", notifications.notification_read_all_view, name="notifications_read_all"),
 ]
