@@ -77,7 +77,11 @@ def _answer(status, reason, session=None):
     body = {"allowed": status < 300, "reason": reason}
     if session is not None:
         body["session"] = session
-    return HttpResponse(json.dumps(body), status=status, content_type="application/json")
+    response = HttpResponse(json.dumps(body), status=status, content_type="application/json")
+    # A refusal is the hook's ordinary answer, not an error: no "Forbidden" warning from django.request for each
+    # (MediaMTX logs the refusals it receives).
+    response._has_been_logged = True
+    return response
 
 
 def _parse(request):

@@ -306,3 +306,11 @@ def test_a_refused_request_remembers_nothing(client, shared):
     other = CameraFactory(owner=camera.owner)
     post_hook(client, hook_request(token=grant.token, path=path_of(other), id=str(uuid.uuid4())))
     assert not GatewayConnection.objects.exists()
+
+
+def test_refusals_are_answers_not_logged_errors(client, shared, caplog):
+    _grant, camera, *_ = shared
+    with caplog.at_level("WARNING", logger="django.request"):
+        post_hook(client, hook_request(token="z" * 43, path=path_of(camera)))
+        post_hook(client, b"not json")
+    assert not [r for r in caplog.records if r.name == "django.request"]
