@@ -355,3 +355,113 @@ class GatewayConnection(models.Model):
 
     def __str__(self):
         return f"{self.protocol or '?'} {self.gateway_id} · session {self.session_id}"
+
+
+class FootageRequest(models.Model):
+    """An operator's request for another body's recorded footage: cameras, a window, a purpose and the reasons;
+    decided by the owner's approvers (two distinct ones under four-eyes), or taken at once under break-glass and
+    reviewed afterwards."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        BREAK_GLASS = "break_glass", _("Taken under break-glass")
+
+    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("requesting organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    owner = models.ForeignKey(
+        Organisation, verbose_name=_("camera owner"), on_delete=models.PROTECT, related_name="footage_requests"
+    )
+    convention_version = models.ForeignKey(
+        ConventionVersion, verbose_name=_("convention"), on_delete=models.PROTECT, related_name="+"
+    )
+    cameras = models.ManyToManyField(Camera, verbose_name=_("cameras"), related_name="+")
+    window_start = models.DateTimeField(_("footage from"))
+    window_end = models.DateTimeField(_("footage until"))
+    mode = models.CharField(_("access asked"), max_length=16, choices=[(Mode.PLAYBACK, Mode.PLAYBACK.label),
+                                                                     (Mode.EXPORT, Mode.EXPORT.label)])  # fmt: skip
+    purpose = models.CharField(_("purpose"), max_length=40, choices=Purpose.choices)
+    justification = models.TextField(_("justification"))
+    case_reference = models.CharField(_("case reference"), max_length=100)
+    prosecutor_reference = models.CharField(_("prosecutor decision"), max_length=100, blank=True)
+    prosecutor_document = models.FileField(_("prosecutor decision (document)"), upload_to="prosecutor/", blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    approvals_required = models.PositiveSmallIntegerField(_("approvals required"), default=1)
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    due_at = models.DateTimeField(_("decision due"))
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    access_until = models.DateTimeField(_("access until"), null=True, blank=True)
+    # Break-glass: the review the convention's emergency clause requires.
+    review_due_at = models.DateTimeField(_("review due"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    review_note = models.TextField(_("review"), blank=True)
+    review_escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("footage request")
+        verbose_name_plural = _("footage requests")
+        indexes = [models.Index(fields=["owner", "status"]), models.Index(fields=["organisation", "status"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(window_end__gt=models.F("window_start")),
+                                   name="footage_request_window_order"),
+        ]  # fmt: skip
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_break_glass(self):
+        return self.review_due_at is not None
+
+
+class Approval(models.Model):
+    """One approver's decision on a footage request."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", _("Approved")
+        REJECT = "reject", _("Rejected")
+
+    request = models.ForeignKey(FootageRequest, on_delete=models.CASCADE, related_name="approvals")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approver_name = models.CharField(_("approver"), max_length=200)
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
+    reason = models.TextField(_("reason"))
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["at"]
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
+        constraints = [models.UniqueConstraint(fields=["request", "approver"], name="one_decision_per_approver")]
+
+    def __str__(self):
+        return f"{self.request} · {self.approver_name} · {self.decision}"
+
+
+class ApprovalDelegation(models.Model):
+    """The owner's chief lets a person approve requests for one camera group without the approver role."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(CameraGroup, verbose_name=_("camera group"), on_delete=models.CASCADE, related_name="+")
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("approval delegation")
+        verbose_name_plural = _("approval delegations")
+
+    def __str__(self):
+        return f"{self.delegate} → {self.group}"

@@ -16,3 +16,11 @@ def close_expired_live_sessions():
     from .live import sessions_close_expired
 
     return sessions_close_expired()
+
+
+@shared_task(name="conventions.tasks.follow_up_footage_requests", ignore_result=True)
+def follow_up_footage_requests():
+    """Reminders before a request's deadline, escalation after it, and overdue break-glass reviews."""
+    from .footage import requests_follow_up
+
+    return requests_follow_up()

@@ -218,6 +218,7 @@ CELERY_BEAT_SCHEDULE = {
     "audit-sign-heads": {"task": "audit.tasks.sign_chain_heads", "schedule": 600.0},
     "convention-expiry": {"task": "conventions.tasks.expire_conventions", "schedule": 300.0},
     "live-session-expiry": {"task": "conventions.tasks.close_expired_live_sessions", "schedule": 30.0},
+    "footage-request-follow-up": {"task": "conventions.tasks.follow_up_footage_requests", "schedule": 300.0},
     "camera-health-sweep": {
         "task": "cameras.tasks.health_sweep",
         "schedule": PORTAL_HEALTH_INTERVAL.total_seconds(),
@@ -283,3 +284,8 @@ PORTAL_MEDIAMTX_API_USER = env_str("PORTAL_MEDIAMTX_API_USER", "")
 PORTAL_MEDIAMTX_API_PASSWORD = env_str("PORTAL_MEDIAMTX_API_PASSWORD", "")
 # Addresses allowed to call the media gateway's hook (empty: any; the hook only ever answers yes or no).
 PORTAL_GATEWAY_ADDRESSES = env_list("PORTAL_GATEWAY_ADDRESSES", ())
+# Footage requests: approvers decide within PORTAL_REQUEST_DECISION_HOURS (reminded that many hours before, then
+# escalated to the owner's chief); an approved request opens the footage for PORTAL_REQUEST_ACCESS_DAYS.
+PORTAL_REQUEST_DECISION_HOURS = 48
+PORTAL_REQUEST_REMIND_HOURS_BEFORE = 12
+PORTAL_REQUEST_ACCESS_DAYS = 7
