@@ -4,7 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from audit.api.views import AccessLogViewSet
 from cameras.api.views import CameraViewSet
-from conventions.api.views import ConventionViewSet, PublicKeyViewSet
+from conventions.api.views import ConventionViewSet, LiveSessionViewSet, PublicKeyViewSet
 from zones.api.views import ApiTokenViewSet, MembershipViewSet, MunicipalityViewSet, OrganisationViewSet
 
 router = DefaultRouter()
@@ -16,5 +16,6 @@ router.register("cameras", CameraViewSet, basename="camera")
 router.register("conventions", ConventionViewSet, basename="convention")
 router.register("signing-keys", PublicKeyViewSet, basename="signingkey")
 router.register("access-log", AccessLogViewSet, basename="accesslog")
+router.register("live-sessions", LiveSessionViewSet, basename="livesession")
 
 urlpatterns = router.urls

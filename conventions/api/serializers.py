@@ -1,7 +1,9 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..models import Convention, ConventionEvent, ConventionVersion, Signature, SigningKey
+from ..live import MAX_WALL, clean_justification
+from ..models import Convention, ConventionEvent, ConventionVersion, LiveSession, Purpose, Signature, SigningKey
 
 
 class SignatureSerializer(serializers.ModelSerializer):
@@ -69,3 +71,74 @@ class PublicKeySerializer(serializers.ModelSerializer):
     class Meta:
         model = SigningKey
         fields = ["id", "owner", "username", "fingerprint", "public_key", "created_at", "revoked_at"]
+
+
+class LiveSessionSerializer(serializers.ModelSerializer):
+    camera_name = serializers.CharField(source="camera.name", read_only=True)
+    camera_owner = serializers.CharField(source="camera.owner.code", read_only=True)
+    viewer = serializers.CharField(source="user.username", read_only=True)
+    organisation = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    convention = serializers.SerializerMethodField()
+    convention_version = serializers.SerializerMethodField()
+    is_open = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LiveSession
+        fields = ["id", "camera", "camera_name", "camera_owner", "viewer", "organisation", "convention",
+                  "convention_version", "purpose", "justification", "case_reference", "wall", "started_at",
+                  "expires_at", "max_until", "ended_at", "end_reason", "is_open"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_convention(self, session) -> str | None:
+        version = session.convention_version
+        return version.convention.reference if version else None
+
+    def get_convention_version(self, session) -> int | None:
+        return session.convention_version.number if session.convention_version else None
+
+    def get_is_open(self, session) -> bool:
+        return session.is_open()
+
+
+class LiveSessionGrantSerializer(LiveSessionSerializer):
+    """A session just started: its token (shown this once only) and the relay's playlist it opens."""
+
+    token = serializers.SerializerMethodField()
+    playlist_url = serializers.SerializerMethodField()
+
+    class Meta(LiveSessionSerializer.Meta):
+        fields = [*LiveSessionSerializer.Meta.fields, "token", "playlist_url"]
+        read_only_fields = fields
+
+    def get_token(self, session) -> str:
+        return self.context["tokens"][session.pk]
+
+    def get_playlist_url(self, session) -> str:
+        return self.context["playlist_url"](self.context["tokens"][session.pk])
+
+
+class LiveStartedSerializer(serializers.Serializer):
+    sessions = LiveSessionGrantSerializer(many=True)
+
+
+class LiveSessionCreateSerializer(serializers.Serializer):
+    cameras = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=MAX_WALL,
+        help_text=_("One camera, or up to nine for a wall sharing the purpose and justification."),
+    )  # fmt: skip
+    purpose = serializers.ChoiceField(choices=Purpose.choices)
+    justification = serializers.CharField(max_length=1000, help_text=_("Why you need to watch, in a sentence."))
+    case_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+    def validate_justification(self, value):
+        try:
+            return clean_justification(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+
+
+class LiveRenewSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(
+        choices=Purpose.choices, required=False,
+        help_text=_("A new purpose is a new decision and a new access-log entry; leave out to keep the purpose."),
+    )  # fmt: skip

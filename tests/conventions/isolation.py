@@ -5,10 +5,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from conventions import services
-from tests.factories import MembershipFactory, OrganisationFactory
+from conventions import live, services
+from conventions.models import Purpose
+from tests.factories import CameraFactory, MembershipFactory, OrganisationFactory
 from tests.support.conventions import DEFAULTS, chief_of
 from tests.tenancy.harness import register
+from zones.tenancy import actor_for
 
 
 def make_convention(organisation):
@@ -27,3 +29,18 @@ register(
     make=make_convention,
     cross_tenant_roles={"supervisor"},
 )
+
+
+def make_live_session(organisation):
+    """An operator watching one of the organisation's own cameras (no convention needed)."""
+    viewer = MembershipFactory(organisation=organisation, role="operator")
+    grant = live.sessions_start(
+        actor=actor_for(viewer.user, organisation.pk),
+        cameras=[CameraFactory(owner=organisation)],
+        purpose=Purpose.INCIDENT_INTERVENTION,
+        justification="Checking the square after an alarm call",
+    )[0]
+    return grant.session, viewer
+
+
+register(name="live-sessions", list_route="livesession-list", detail_route="livesession-detail", make=make_live_session)
