@@ -155,3 +155,41 @@ class Camera(models.Model):
         from conventions.policy import legal_retention_days  # the policy imports this module
 
         return legal_retention_days(self)
+
+
+class RelayStream(models.Model):
+    """The built-in HLS relay of one camera (cameras/relay.py). The web side records demand (`wanted_until`,
+    renewed by each playlist fetch); the relay worker starts and stops ffmpeg and publishes what it is doing."""
+
+    class State(models.TextChoices):
+        IDLE = "idle", _("Idle")
+        STARTING = "starting", _("Starting")
+        RUNNING = "running", _("Running")
+        RETRYING = "retrying", _("Waiting to retry")
+
+    class Problem(models.TextChoices):
+        NONE = "", _("None")
+        NO_ANSWER = "no_answer", _("The camera does not answer")
+        INTERRUPTED = "interrupted", _("The stream was interrupted")
+        NO_ADDRESS = "no_address", _("The camera has no stream address")
+
+    camera = models.OneToOneField(Camera, verbose_name=_("camera"), on_delete=models.CASCADE, related_name="relay")
+    wanted_until = models.DateTimeField(_("wanted until"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.IDLE)
+    problem = models.CharField(_("problem"), max_length=16, choices=Problem.choices, blank=True)
+    message = models.CharField(_("last error"), max_length=300, blank=True)  # ffmpeg's words, credentials removed
+    retry_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    failures = models.PositiveIntegerField(_("failures in a row"), default=0)
+    restarts = models.PositiveIntegerField(_("restarts"), default=0)
+    pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("live relay")
+        verbose_name_plural = _("live relays")
+        indexes = [models.Index(fields=["wanted_until"]), models.Index(fields=["state"])]
+
+    def __str__(self):
+        return f"{self.camera_id} · {self.state}"
+
