@@ -5,7 +5,10 @@ so a clip may begin up to one GOP early. `exact=True` re-encodes for a frame-exa
 the recipient, the request and the time (burned in with drawtext) needs the re-encode too.
 """
 
+import contextlib
+import ctypes
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -36,6 +39,13 @@ def watermark_font():
         if Path(font).exists():
             return font
     raise ClipError("No font for the watermark: install the Debian package fonts-dejavu-core.")
+
+
+def die_with_parent():
+    """Run in the child before ffmpeg starts (Linux): a worker killed mid-cut takes its ffmpeg with it, so a
+    retry never races an orphan writing into the same folder."""
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _escape_concat(path):
@@ -90,7 +100,9 @@ def cut_clip(segments, window_start, window_end, dest, *, exact=False, watermark
             command += ["-c", "copy"]
         command += ["-map", "0", "-movflags", "+faststart", str(partial)]
         try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)  # noqa: S603
+            result = subprocess.run(  # noqa: S603 - fixed ffmpeg arguments, no shell
+                command, capture_output=True, text=True, timeout=timeout, preexec_fn=die_with_parent
+            )
         except subprocess.TimeoutExpired as exc:
             raise ClipError("Cutting the clip took too long.") from exc
         if result.returncode != 0 or not partial.exists() or partial.stat().st_size == 0:

@@ -1,5 +1,6 @@
 """The camera catalogue: every camera of the region with the legal and privacy facts a DPO asks for."""
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -193,3 +194,52 @@ class RelayStream(models.Model):
     def __str__(self):
         return f"{self.camera_id} · {self.state}"
 
+
+class RecordingSegment(models.Model):
+    """One file of the central recorder (about a minute), with its exact start and end; or a gap, recorded as
+    such, when the camera gave nothing. Deleted at the end of the camera's legal retention unless on hold."""
+
+    camera = models.ForeignKey(Camera, verbose_name=_("camera"), on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("until"))
+    is_gap = models.BooleanField(_("gap"), default=False)
+    file_name = models.CharField(max_length=300, blank=True)  # under PORTAL_RECORDING_ROOT; empty for a gap
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    purged_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["camera", "started_at"]
+        verbose_name = _("recorded segment")
+        verbose_name_plural = _("recorded segments")
+        indexes = [
+            models.Index(fields=["camera", "started_at"]),
+            models.Index(fields=["purged_at", "ended_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ended_at__gt=models.F("started_at")),
+                                   name="recording_segment_order"),
+        ]  # fmt: skip
+
+    def __str__(self):
+        return f"{self.camera_id} {self.started_at:%Y-%m-%d %H:%M:%S}{' gap' if self.is_gap else ''}"
+
+
+class LegalHold(models.Model):
+    """Footage kept past its retention because a case needs it (the prosecutor's or a court's order)."""
+
+    camera = models.ForeignKey(Camera, verbose_name=_("camera"), on_delete=models.PROTECT, related_name="+")
+    window_start = models.DateTimeField(_("from"))
+    window_end = models.DateTimeField(_("until"))
+    case_reference = models.CharField(_("case reference"), max_length=100)
+    reason = models.CharField(_("reason"), max_length=300)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+
+    def __str__(self):
+        return f"{self.case_reference} · {self.camera_id}"

@@ -465,3 +465,47 @@ class ApprovalDelegation(models.Model):
 
     def __str__(self):
         return f"{self.delegate} → {self.group}"
+
+
+class EvidenceExport(models.Model):
+    """The evidence package of an approved request: clips cut by a worker, signed, encrypted at rest, offered to
+    the requester through an expiring link for a number of downloads, and purged when its retention ends."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Being prepared")
+        READY = "ready", _("Ready to download")
+        FAILED = "failed", _("Failed")
+        PURGED = "purged", _("Deleted at the end of its retention")
+
+    request = models.ForeignKey(FootageRequest, on_delete=models.PROTECT, related_name="exports")
+    package_id = models.UUIDField(unique=True, editable=False)
+    exact = models.BooleanField(_("frame-exact cut (re-encoded)"), default=False)
+    watermark = models.BooleanField(_("burn in a watermark naming the recipient"), default=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    step = models.CharField(_("step"), max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)  # a worker is on it until then
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    file_name = models.CharField(max_length=200, blank=True, editable=False)  # under PORTAL_EXPORT_ROOT
+    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the package"), max_length=64, blank=True)
+    manifest = models.JSONField(_("manifest"), default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    link_expires_at = models.DateTimeField(_("download link expires"), null=True, blank=True)
+    downloads_allowed = models.PositiveSmallIntegerField(_("downloads allowed"), default=3)
+    downloads = models.PositiveSmallIntegerField(_("downloads"), default=0)
+    retention_until = models.DateTimeField(_("kept until"), null=True, blank=True)
+    purged_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("evidence export")
+        verbose_name_plural = _("evidence exports")
+        indexes = [models.Index(fields=["status", "lease_until"]), models.Index(fields=["retention_until"])]
+
+    def __str__(self):
+        return f"{self.request.reference} · {self.package_id}"

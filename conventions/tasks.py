@@ -24,3 +24,20 @@ def follow_up_footage_requests():
     from .footage import requests_follow_up
 
     return requests_follow_up()
+
+
+@shared_task(name="conventions.tasks.build_export", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def build_export(export_id):
+    """Cut, sign and encrypt an evidence package. Idempotent: a finished export is left alone, and an export a
+    live worker holds is not taken twice."""
+    from .exports import export_build
+
+    return export_build(export_id)
+
+
+@shared_task(name="conventions.tasks.watch_exports", ignore_result=True)
+def watch_exports():
+    """Re-queue exports whose worker died, and delete packages at the end of their retention."""
+    from .exports import exports_purge_due, exports_requeue_stalled
+
+    return {"requeued": exports_requeue_stalled(), "purged": exports_purge_due()}

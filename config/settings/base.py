@@ -219,6 +219,7 @@ CELERY_BEAT_SCHEDULE = {
     "convention-expiry": {"task": "conventions.tasks.expire_conventions", "schedule": 300.0},
     "live-session-expiry": {"task": "conventions.tasks.close_expired_live_sessions", "schedule": 30.0},
     "footage-request-follow-up": {"task": "conventions.tasks.follow_up_footage_requests", "schedule": 300.0},
+    "export-watch": {"task": "conventions.tasks.watch_exports", "schedule": 60.0},
     "camera-health-sweep": {
         "task": "cameras.tasks.health_sweep",
         "schedule": PORTAL_HEALTH_INTERVAL.total_seconds(),
@@ -289,3 +290,12 @@ PORTAL_GATEWAY_ADDRESSES = env_list("PORTAL_GATEWAY_ADDRESSES", ())
 PORTAL_REQUEST_DECISION_HOURS = 48
 PORTAL_REQUEST_REMIND_HOURS_BEFORE = 12
 PORTAL_REQUEST_ACCESS_DAYS = 7
+# Evidence exports: packages at rest (encrypted), the job's lease (renewed as it progresses; a lapsed lease means
+# the worker died and the watchdog re-queues), the download link's life and how many downloads it allows.
+PORTAL_EXPORT_ROOT = Path(env_str("PORTAL_EXPORT_ROOT", str(DATA_DIR / "exports")))
+PORTAL_EXPORT_LEASE_SECONDS = int(env_str("PORTAL_EXPORT_LEASE_SECONDS", "60"))
+PORTAL_EXPORT_LINK_DAYS = 7
+PORTAL_EXPORT_DOWNLOADS = 3
+# The central recorder: segments of about a minute per camera, indexed with their exact start and end.
+PORTAL_RECORDING_ROOT = Path(env_str("PORTAL_RECORDING_ROOT", str(DATA_DIR / "recordings")))
+PORTAL_RECORDING_SEGMENT_SECONDS = 60
