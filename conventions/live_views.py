@@ -40,7 +40,7 @@ HEARTBEAT_SECONDS = 15
 
 def playlist_url(token):
     """The relay's playlist of a session (cameras.relay_urls); the token is the key, so never a page address."""
-    return f"/gateway/relay/{token}/index.m3u8"
+    return reverse("relay:playlist", kwargs={"token": token})
 
 
 def remember_tokens(request, grants):

@@ -101,9 +101,13 @@
     this.element.classList.add("ended");
     this.element.setAttribute("data-ended", "true");
     this.say(message || text("ended"));
-    var times = this.element.querySelector(".tile-times");
-    if (times) {
-      times.hidden = true;
+    this.element.querySelectorAll(".tile-times, [data-stop]").forEach(function (element) {
+      element.hidden = true;
+    });
+    if (!document.querySelector(".live-tile:not([data-ended])[data-playlist]")) {
+      document.querySelectorAll("[data-stop-all]").forEach(function (button) {
+        button.hidden = true;
+      });
     }
   };
 
