@@ -151,6 +151,14 @@ def test_no_log_no_access_when_the_database_refuses_the_insert():
     assert not AccessLogEntry.objects.exists()
 
 
+def _test_database_url():
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 WRITER = """
 import os, sys, django
 sys.path.insert(0, os.getcwd())
@@ -165,8 +173,6 @@ for i in range(int(sys.argv[2])):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writer_processes_never_fork_or_gap_a_chain():
-    from tests.zones.test_celery_worker import _test_database_url
-
     codes = [OrganisationFactory().code for _ in range(2)]
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": _test_database_url()}
     writers = [
