@@ -58,10 +58,15 @@ def _lease():
     return timedelta(seconds=settings.PORTAL_EXPORT_LEASE_SECONDS)
 
 
-def _enqueue(export):
+def _send(export_id):
+    """Exports may run on a queue of their own (PORTAL_EXPORT_QUEUE) so that long cuts never delay other work."""
     from .tasks import build_export
 
-    transaction.on_commit(lambda: build_export.delay(export.pk))
+    build_export.apply_async((export_id,), queue=settings.PORTAL_EXPORT_QUEUE or settings.CELERY_TASK_DEFAULT_QUEUE)
+
+
+def _enqueue(export):
+    transaction.on_commit(lambda: _send(export.pk))
 
 
 def export_request(*, actor, footage, exact=False, watermark=True):
@@ -305,8 +310,6 @@ def exports_requeue_stalled(*, at=None):
     stalled = EvidenceExport.objects.filter(status=EvidenceExport.Status.RUNNING, lease_until__lt=at)
     waiting = EvidenceExport.objects.filter(status=EvidenceExport.Status.QUEUED, created_at__lt=at - _lease())
     ids = list(stalled.values_list("pk", flat=True)) + list(waiting.values_list("pk", flat=True))
-    from .tasks import build_export
-
     for export_id in ids:
-        build_export.delay(export_id)
+        _send(export_id)
     return len(ids)

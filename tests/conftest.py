@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from audit.maintenance import set_maintenance
 from tests.factories import PASSWORD, MembershipFactory, give_totp, totp_code
+from tests.support.celery_worker import celery_env, processes  # noqa: F401 - shared fixtures
 from tests.support.conventions import make_convention, parties  # noqa: F401 - shared fixtures
 
 

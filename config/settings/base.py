@@ -296,6 +296,7 @@ PORTAL_EXPORT_ROOT = Path(env_str("PORTAL_EXPORT_ROOT", str(DATA_DIR / "exports"
 PORTAL_EXPORT_LEASE_SECONDS = int(env_str("PORTAL_EXPORT_LEASE_SECONDS", "60"))
 PORTAL_EXPORT_LINK_DAYS = 7
 PORTAL_EXPORT_DOWNLOADS = 3
+PORTAL_EXPORT_QUEUE = env_str("PORTAL_EXPORT_QUEUE", "")  # empty: the default queue
 # The central recorder: segments of about a minute per camera, indexed with their exact start and end.
 PORTAL_RECORDING_ROOT = Path(env_str("PORTAL_RECORDING_ROOT", str(DATA_DIR / "recordings")))
 PORTAL_RECORDING_SEGMENT_SECONDS = 60

@@ -1,88 +1,24 @@
 """A real Celery worker and beat, in their own processes, against the configured broker (Redis in CI)."""
 
-import os
-import subprocess
-import sys
-import time
-import uuid
-from pathlib import Path
-
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
+from tests.support.celery_worker import start_celery, wait_for, worker_args
 from zones.models import WorkerHeartbeat
 from zones.tasks import record_heartbeat
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-
-
-def _test_database_url():
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-@pytest.fixture
-def celery_env():
-    env = os.environ.copy()
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.test",
-        DATABASE_URL=_test_database_url(),
-        CELERY_TASK_DEFAULT_QUEUE=f"test-{uuid.uuid4().hex[:12]}",
-        PORTAL_HEARTBEAT_SECONDS="2",
-    )
-    return env
-
-
-def _start(args, env, log):
-    return subprocess.Popen(  # noqa: S603 - our own celery binary with fixed arguments
-        [sys.executable, "-m", "celery", "-A", "config", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-
-@pytest.fixture
-def processes(tmp_path):
-    started = []
-    yield started, tmp_path
-    for process in started:
-        process.terminate()
-    for process in started:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _wait_for(condition, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.25)
-    return False
-
-
-def _worker_args(env):
-    return ["worker", "--pool", "solo", "--queues", env["CELERY_TASK_DEFAULT_QUEUE"], "--without-mingle", "-l", "INFO"]
 
 
 def test_task_sent_by_the_web_process_is_run_by_a_worker_process(processes, celery_env, monkeypatch):
     started, folder = processes
     log = (folder / "worker.log").open("w")
-    started.append(_start(_worker_args(celery_env), celery_env, log))
+    started.append(start_celery(worker_args(celery_env), celery_env, log))
     monkeypatch.setattr(settings, "CELERY_TASK_DEFAULT_QUEUE", celery_env["CELERY_TASK_DEFAULT_QUEUE"])
     record_heartbeat.apply_async(queue=celery_env["CELERY_TASK_DEFAULT_QUEUE"])
-    ran = _wait_for(lambda: WorkerHeartbeat.objects.filter(name="platform").exists())
+    ran = wait_for(lambda: WorkerHeartbeat.objects.filter(name="platform").exists())
     assert ran, (folder / "worker.log").read_text()[-3000:]
     beat = WorkerHeartbeat.objects.get(name="platform")
     assert beat.count == 1
@@ -92,10 +28,10 @@ def test_task_sent_by_the_web_process_is_run_by_a_worker_process(processes, cele
 def test_beat_schedules_the_heartbeat_and_the_status_page_shows_it(processes, celery_env, client, person, signed_in):
     started, folder = processes
     log = (folder / "celery.log").open("w")
-    started.append(_start(_worker_args(celery_env), celery_env, log))
-    started.append(_start(["beat", "-l", "INFO", "--max-interval", "1", "--pidfile="], celery_env, log))
+    started.append(start_celery(worker_args(celery_env), celery_env, log))
+    started.append(start_celery(["beat", "-l", "INFO", "--max-interval", "1", "--pidfile="], celery_env, log))
     # Nothing sends the task but beat, which registers the schedule in the database and sends it at once.
-    ran = _wait_for(lambda: WorkerHeartbeat.objects.filter(name="platform").exists())
+    ran = wait_for(lambda: WorkerHeartbeat.objects.filter(name="platform").exists())
     assert ran, (folder / "celery.log").read_text()[-3000:]
     assert PeriodicTask.objects.filter(task="zones.tasks.record_heartbeat").exists()
 
