@@ -17,7 +17,9 @@ class Command(BaseCommand):
     help = "Run the live relay worker (ffmpeg RTSP to HLS for the cameras being watched) until stopped."
 
     def add_arguments(self, parser):
-        parser.add_argument("--root", default=None, help="Relay folder (default: PORTAL_RELAY_ROOT).")
+        parser.add_argument(
+            "--root", default=None, help="Relay folder (default: PORTAL_RELAY_ROOT, where the web side looks too)."
+        )
         parser.add_argument("--poll", type=float, default=0.2, help="Seconds between two looks at the demand.")
 
     def handle(self, *args, root=None, poll=0.2, **options):
