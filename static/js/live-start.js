@@ -64,6 +64,25 @@
     return item;
   }
 
+  /* The smallest layout that holds the ticked cameras (one camera alone, a wall of 4, a wall of 9). */
+  function fitLayout() {
+    var count = chosenIds().length;
+    var radios = Array.prototype.slice.call(form.querySelectorAll('input[name="layout"]'));
+    var current = radios.filter(function (radio) {
+      return radio.checked;
+    })[0];
+    if (current && Number(current.value) >= count) {
+      return;
+    }
+    radios.some(function (radio) {
+      if (Number(radio.value) >= count) {
+        radio.checked = true;
+        return true;
+      }
+      return false;
+    });
+  }
+
   function moveTicked() {
     results.querySelectorAll('input[name="cameras"]:checked').forEach(function (box) {
       chosen.appendChild(box.closest("li"));
@@ -157,6 +176,7 @@
   form.addEventListener("change", function (event) {
     if (event.target.name === "cameras") {
       moveTicked();
+      fitLayout();
       scheduleDecisions();
     } else if (event.target === purpose) {
       scheduleDecisions();

@@ -131,3 +131,37 @@ def test_a_camera_that_cannot_be_relayed_shows_the_relays_message_and_keeps_tryi
         expect(state).to_contain_text("no stream address", timeout=15_000)
         expect(state).to_contain_text("Trying again shortly.")
         expect(page.locator(".live-tile")).not_to_have_attribute("data-ended", "true")
+
+
+def test_a_wall_of_two_cameras_plays_both_and_stops_at_once(
+    live_server, transactional_db, person, make_convention, open_page, tmp_path
+):
+    provider, consumer = OrganisationFactory(), OrganisationFactory()
+    chief_actor = actor_for(person(provider, role="chief").user, provider.pk)
+    operator = person(consumer, role="operator")
+
+    with RtspTestStream(paths=("cam1", "cam2")) as stream, running_relay(tmp_path / "relay", grace=2):
+        cameras = [
+            stream_camera(provider, stream, "cam1", name="Bourse north"),
+            stream_camera(provider, stream, "cam2", name="Bourse south"),
+        ]
+        make_convention(chief_actor, consumer, cameras=cameras)
+        page = open_page()
+        sign_in(page, live_server.url, operator.user)
+        page.goto(f"{live_server.url}/live/")
+        page.get_by_label("Search your organisation's cameras").fill("Bourse")
+        page.get_by_role("button", name="Search").click()
+        page.get_by_label("Bourse north").check()
+        page.get_by_label("Bourse south").check()
+        expect(page.get_by_label("Wall of 4")).to_be_checked()  # the layout follows the cameras ticked
+        page.get_by_label("Purpose", exact=True).select_option("public_order")
+        page.get_by_label("Justification", exact=True).fill(WHY)
+        page.get_by_role("button", name="Start watching").click()
+
+        expect(page.locator(".live-tile")).to_have_count(2)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.live-tile video')].every(v => v.currentTime > 1)", timeout=30_000
+        )
+        page.get_by_role("button", name="Stop watching all").click()
+        expect(page.locator(".messages")).to_contain_text("Live viewing of 2 cameras stopped.")
+        assert not LiveSession.objects.filter(ended_at__isnull=True).exists()
