@@ -305,7 +305,7 @@ def sessions_end_where(*, reason=LiveSession.EndReason.REVOKED, by=None, why="",
     ended = 0
     with transaction.atomic():
         for session in (
-            LiveSession.objects.select_for_update()
+            LiveSession.objects.select_for_update(of=("self",))  # PostgreSQL locks no outer-joined row
             .select_related("camera__owner", "convention_version__convention", "user", "organisation")
             .filter(ended_at__isnull=True, **filters)
         ):
@@ -323,7 +323,7 @@ def sessions_close_expired(*, at=None):
     ended = 0
     with transaction.atomic():
         for session in (
-            LiveSession.objects.select_for_update(skip_locked=True)
+            LiveSession.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("camera__owner", "convention_version__convention", "user", "organisation")
             .filter(ended_at__isnull=True, expires_at__lte=at)
         ):

@@ -21,8 +21,10 @@ def record_segments(camera, root, start, *, count=3, seconds=4, size="320x240"):
         path = folder / f"seg{index:05d}.ts"
         segments.append(
             RecordingSegment.objects.create(
-                camera=camera, started_at=start + timedelta(seconds=index * seconds),
-                ended_at=start + timedelta(seconds=(index + 1) * seconds), file_name=str(path.relative_to(root)),
+                camera=camera,
+                started_at=start + timedelta(seconds=index * seconds),
+                ended_at=start + timedelta(seconds=(index + 1) * seconds),
+                file_name=str(path.relative_to(root)),
                 size=path.stat().st_size,
             )  # fmt: skip
         )
