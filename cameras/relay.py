@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, close_old_connections, connection
+from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -103,7 +103,8 @@ def want(camera_id, *, force=False):
     until = timezone.now() + timedelta(seconds=settings.PORTAL_RELAY_GRACE_SECONDS + throttle)
     if not RelayStream.objects.filter(camera_id=camera_id).update(wanted_until=until):
         try:
-            RelayStream.objects.create(camera_id=camera_id, wanted_until=until)
+            with transaction.atomic():  # a savepoint: the caller's transaction survives a lost race
+                RelayStream.objects.create(camera_id=camera_id, wanted_until=until)
         except IntegrityError:  # another process created it meanwhile
             RelayStream.objects.filter(camera_id=camera_id).update(wanted_until=until)
     return True
@@ -247,6 +248,9 @@ class RelaySupervisor:
                     with contextlib.suppress(Exception):
                         connection.close()
                     stop_event.wait(1.0)
+                except Exception:  # one bad camera or a full disk must not stop the relays of the others
+                    log.exception("Live relay: unexpected error; going on")
+                    stop_event.wait(1.0)
                 stop_event.wait(self.poll_seconds)
         finally:
             self.shutdown()
@@ -376,16 +380,22 @@ class RelaySupervisor:
         log_path = self.root / "logs" / f"{camera_id}.log"
         command = ffmpeg_command(uri, segment_seconds=self.segment_seconds, list_size=self.list_size,
                                  ffmpeg=self.ffmpeg)  # fmt: skip
-        with open(log_path, "ab") as log_file:
-            log_file.truncate(0)
-            process = subprocess.Popen(  # noqa: S603 - our own argument list, no shell
-                command,
-                cwd=folder,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=log_file,
-                start_new_session=True,  # a Ctrl-C in the worker's terminal reaches the worker, which stops it
-            )
+        try:
+            with open(log_path, "ab") as log_file:
+                log_file.truncate(0)
+                process = subprocess.Popen(  # noqa: S603 - our own argument list, no shell
+                    command,
+                    cwd=folder,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log_file,
+                    start_new_session=True,  # a Ctrl-C in the worker's terminal reaches the worker, which stops it
+                )
+        except OSError as exc:  # ffmpeg missing, no more processes...
+            log.error("Live relay: camera %s: ffmpeg could not start: %s", camera_id, exc)
+            shutil.rmtree(folder, ignore_errors=True)
+            self._retry_later(camera_id, previous, Problem.NO_ANSWER, f"ffmpeg could not start: {exc}")
+            return
         self.children[camera_id] = _Child(camera_id, process, folder, log_path, secrets)
         log.info("Live relay: camera %s: ffmpeg %s started for %s", camera_id, process.pid, _public_uri(uri))
         values = {"state": STARTING, "pid": process.pid, "started_at": timezone.now(), "retry_at": None}
@@ -458,7 +468,7 @@ class RelaySupervisor:
                 entries = list(os.scandir(folder))
             except OSError:
                 continue
-            segments = sorted((e for e in entries if SEGMENT_NAME.match(e.name)), key=lambda e: e.name)
+            segments = sorted((e for e in entries if SEGMENT_NAME.match(e.name)), key=lambda e: int(e.name[3:-3]))
             extra = [e for e in segments[:-keep] if e.name not in listed]
             stale = [e for e in entries if e.name.endswith(".tmp") and now - _mtime(e) > 60]
             for entry in extra + stale:

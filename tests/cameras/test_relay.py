@@ -196,3 +196,42 @@ def test_serving_needs_the_token_of_a_live_session_of_that_camera(client, tmp_pa
             response = client.get(url)
             assert response.status_code == 403 and response.json()["reason"] == "session_stopped"
             assert response.json()["message"] == "This live session has ended."
+
+
+def test_the_sweep_keeps_the_disk_bounded_whatever_is_left_behind(client, tmp_path, stream, watch):
+    camera = stream_camera(watch.provider, stream)
+    (grant,) = watch(camera)
+    with running_relay(tmp_path, grace=5, list_size=2, sweep_seconds=0.5):
+        wait_for_playlist(client, grant.token)
+        folder = relay.camera_folder(camera.pk, tmp_path)
+        for number in range(10):  # old segments ffmpeg did not delete
+            (folder / f"seg{number:010d}.ts").write_bytes(b"old")
+        (folder / "seg000000.ts.tmp").write_bytes(b"half")
+        os.utime(folder / "seg000000.ts.tmp", (1, 1))
+        stray = tmp_path / "999999"  # a camera nobody relays any more
+        stray.mkdir()
+        (stray / "seg000001.ts").write_bytes(b"x")
+
+        def swept():
+            listed = relay.playlist_segments(wait_for_playlist(client, grant.token))  # the viewer stays
+            names = set(os.listdir(folder))
+            segments = [n for n in names if relay.SEGMENT_NAME.match(n)]
+            assert set(listed) <= names, "the sweep never removes a listed segment"
+            return not stray.exists() and "seg000000.ts.tmp" not in names and len(segments) <= 2 + 3 + 2
+
+        wait_for(swept, timeout=20, interval=0.2, message="the sweep")
+
+
+def test_a_camera_without_a_stream_address_says_so(client, tmp_path, watch):
+    camera = CameraFactory(owner=watch.provider, rtsp_main_uri="")
+    (grant,) = watch(camera)
+    with running_relay(tmp_path, grace=5):
+
+        def told():
+            response = client.get(f"/gateway/relay/{grant.token}/index.m3u8")
+            assert response.status_code == 503
+            return response.json() if response.json()["state"] == "retrying" else None
+
+        body = wait_for(told, timeout=20, interval=0.1, message="the relay's answer")
+        assert body["problem"] == "no_address"
+        assert body["message"] == "This camera has no stream address; it cannot be shown live."
