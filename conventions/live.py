@@ -31,7 +31,7 @@ from zones.notifications import notify
 from zones.tenancy import actor_for
 
 from .models import ConventionVersion, LiveSession, Mode, Purpose
-from .policy import Reason, decide, evaluate
+from .policy import Reason, decide, evaluate, policy_generation
 
 __all__ = [
     "MAX_WALL",
@@ -356,14 +356,45 @@ class GateAnswer:
     expires_at: object = None
 
 
-_cache = {}
+_cache = {}  # token digest -> (monotonic time of the full check, GateAnswer)
 _cache_lock = threading.Lock()
+_swept = {"at": float("-inf"), "since": None, "generation": None}
+# A cached answer is checked again in full after this long even if nothing said it changed: this only matters for
+# changes made behind the portal's back (SQL by hand), since every withdrawal made through the portal ends the
+# session and moves the policy generation, which the sweep sees within PORTAL_LIVE_GATE_CACHE_SECONDS.
+FULL_RECHECK_SECONDS = 30
+# How far back the sweep looks for ends: an end is stamped before its transaction commits.
+_SWEEP_MARGIN = timedelta(seconds=60)
 
 
 def _forget(digests):
     with _cache_lock:
         for digest in digests:
             _cache.pop(digest, None)
+
+
+def _sweep(now):
+    """At most once per PORTAL_LIVE_GATE_CACHE_SECONDS in each process: drop the cached answers of sessions that
+    ended since the last sweep (in any process), and every cached answer if the policy generation moved. Two small
+    queries, whatever the number of viewers; the request that finds the sweep due pays for it."""
+    with _cache_lock:
+        if now - _swept["at"] <= settings.PORTAL_LIVE_GATE_CACHE_SECONDS:
+            return
+        _swept["at"], since = now, _swept["since"]
+    started = timezone.now()
+    generation = policy_generation()
+    ended = []
+    if since is not None:
+        ended = LiveSession.objects.filter(ended_at__gte=since - _SWEEP_MARGIN).values_list("token_digest", flat=True)
+    ended = list(ended)
+    with _cache_lock:
+        if generation != _swept["generation"]:
+            if _swept["generation"] is not None:
+                _cache.clear()
+            _swept["generation"] = generation
+        for digest in ended:
+            _cache.pop(digest, None)
+        _swept["since"] = started
 
 
 def _check(digest, at):
@@ -388,27 +419,36 @@ def _check(digest, at):
 
 
 def gate(*, token, camera_id=None, action="read"):
-    """May the holder of `token` receive camera `camera_id`'s live stream now? Answers from a short in-process
-    cache (PORTAL_LIVE_GATE_CACHE_SECONDS); a token's own expiry is checked on every call."""
+    """May the holder of `token` receive camera `camera_id`'s live stream now? Answers from an in-process cache kept
+    true by a sweep every PORTAL_LIVE_GATE_CACHE_SECONDS (ended sessions, policy changes); a token's own expiry is
+    checked on every call. A cached answer costs no query."""
     if not token or len(token) > 200:
         return GateAnswer(False, 401, "no_token")
     if action != "read":
         return GateAnswer(False, 403, "action_not_allowed")
     digest = token_digest(token)
     now = time.monotonic()
-    with _cache_lock:
-        cached = _cache.get(digest)
-    if cached is None or now - cached[0] > settings.PORTAL_LIVE_GATE_CACHE_SECONDS:
-        try:
-            answer = _check(digest, timezone.now())
-        except AccessLogUnavailable:
-            answer = GateAnswer(False, 403, Reason.AUDIT_UNAVAILABLE)
+    try:
+        _sweep(now)
         with _cache_lock:
-            if len(_cache) > 50_000:
-                _cache.clear()
+            cached = _cache.get(digest)
+        if cached is not None:
+            checked_at, answer = cached
+            stale = now - checked_at > FULL_RECHECK_SECONDS
+            transient = answer.reason == Reason.AUDIT_UNAVAILABLE
+            lapsed = answer.allowed and timezone.now() >= answer.expires_at  # renewed since, maybe: ask again
+            if stale or lapsed or (transient and now - checked_at > settings.PORTAL_LIVE_GATE_CACHE_SECONDS):
+                cached = None
+        if cached is None:
+            answer = _check(digest, timezone.now())
+            with _cache_lock:
+                if len(_cache) > 50_000:
+                    _cache.clear()
+                _cache[digest] = (now, answer)
+    except AccessLogUnavailable:
+        answer = GateAnswer(False, 403, Reason.AUDIT_UNAVAILABLE)
+        with _cache_lock:
             _cache[digest] = (now, answer)
-    else:
-        answer = cached[1]
     if answer.allowed and timezone.now() >= answer.expires_at:
         return GateAnswer(False, 403, "session_expired", answer.session_id, answer.camera_id)
     if answer.allowed and camera_id is not None and camera_id != answer.camera_id:
