@@ -268,7 +268,7 @@ def export_download(*, actor, export, request=None):
                 convention_version=footage.convention_version, decision="allow", reason="export_download",
                 request=request,
                 details={"footage_request": footage.reference, "package": str(export.package_id),
-                         "package_sha256": export.sha256, "download": export.downloads},
+                         "manifest_sha256": export.sha256, "download": export.downloads},
             )
         )  # fmt: skip
     return decrypt_stream(package_path(export), str(export.package_id))
@@ -292,7 +292,7 @@ def exports_purge_due(*, at=None):
                     purpose=footage.purpose, case_reference=footage.case_reference, recipient=footage.organisation,
                     convention_version=footage.convention_version, reason="export_retention_ended",
                     details={"footage_request": footage.reference, "package": str(export.package_id),
-                             "package_sha256": export.sha256, "size": export.size,
+                             "manifest_sha256": export.sha256, "size": export.size,
                              "retention_until": export.retention_until.isoformat()},
                 )
             )  # fmt: skip

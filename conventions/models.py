@@ -490,7 +490,7 @@ class EvidenceExport(models.Model):
     error = models.CharField(_("error"), max_length=500, blank=True)
     file_name = models.CharField(max_length=200, blank=True, editable=False)  # under PORTAL_EXPORT_ROOT
     size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
-    sha256 = models.CharField(_("SHA-256 of the package"), max_length=64, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the signed manifest"), max_length=64, blank=True)
     manifest = models.JSONField(_("manifest"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created"), default=timezone.now)

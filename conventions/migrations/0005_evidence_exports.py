@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('error', models.CharField(blank=True, max_length=500, verbose_name='error')),
                 ('file_name', models.CharField(blank=True, editable=False, max_length=200)),
                 ('size', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='size (bytes)')),
-                ('sha256', models.CharField(blank=True, max_length=64, verbose_name='SHA-256 of the package')),
+                ('sha256', models.CharField(blank=True, max_length=64, verbose_name='SHA-256 of the signed manifest')),
                 ('manifest', models.JSONField(blank=True, default=dict, verbose_name='manifest')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
                 ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),

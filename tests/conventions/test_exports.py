@@ -106,7 +106,7 @@ def test_each_download_is_a_disclosure_and_the_link_is_limited(approved):
     disclosures = AccessLogEntry.objects.filter(action=AccessAction.DISCLOSURE)
     assert disclosures.count() == export.downloads_allowed
     entry = disclosures.first()
-    assert entry.recipient_code == operator.organisation.code and entry.details["package_sha256"] == export.sha256
+    assert entry.recipient_code == operator.organisation.code and entry.details["manifest_sha256"] == export.sha256
 
 
 def test_only_the_requester_downloads_and_only_before_the_link_expires(approved):
