@@ -12,10 +12,10 @@ import pytest
 from cameras.gateway_control import GatewayControl, GatewayUnavailable, kick_ended_sessions
 from cameras.tasks import gateway_kick_sessions
 from config.celery import app as celery_app
-from conventions import gateway, live, services
+from conventions import live, services
 from conventions.models import Purpose
 from tests.factories import CameraFactory, MembershipFactory
-from tests.support.mediamtx_api import FakeMediaMTX, hook_request, post_hook
+from tests.support.mediamtx_api import FakeMediaMTX, hook_request, post_hook, reset_gate_cache
 from zones.tenancy import actor_for
 
 WHY = "Large gathering at the station entrance, checking crowd flow"
@@ -23,10 +23,9 @@ WHY = "Large gathering at the station entrance, checking crowd flow"
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    live._cache.clear()
-    gateway._remembered.clear()
+    reset_gate_cache()
     yield
-    live._cache.clear()
+    reset_gate_cache()
 
 
 @pytest.fixture

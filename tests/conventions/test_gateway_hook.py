@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from conventions import gateway, live, services
 from conventions.models import GatewayConnection, LiveSession, Purpose
 from tests.factories import CameraFactory, MembershipFactory
-from tests.support.mediamtx_api import hook_request, post_hook
+from tests.support.mediamtx_api import hook_request, post_hook, reset_gate_cache
 from zones.tenancy import actor_for
 
 pytestmark = pytest.mark.django_db
@@ -23,11 +23,9 @@ WHY = "Large gathering at the station entrance, checking crowd flow"
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    live._cache.clear()
-    gateway._remembered.clear()
+    reset_gate_cache()
     yield
-    live._cache.clear()
-    gateway._remembered.clear()
+    reset_gate_cache()
 
 
 @pytest.fixture
@@ -94,14 +92,26 @@ def test_an_expired_token_is_refused(client, shared):
     assert response.status_code == 403 and response.json()["reason"] == "session_expired"
 
 
-def test_a_token_lapsing_while_cached_is_refused_at_once(client, shared):
-    grant, camera, *_ = shared
-    assert post_hook(client, hook_request(token=grant.token, path=path_of(camera))).status_code == 200
+def _lapse_in_cache(grant):
     digest = grant.session.token_digest
     stamp, answer = live._cache[digest]
     live._cache[digest] = (stamp, live.GateAnswer(**{**answer.__dict__, "expires_at": timezone.now()}))
+
+
+def test_a_token_lapsing_while_cached_is_refused_at_once(client, shared):
+    grant, camera, *_ = shared
+    assert post_hook(client, hook_request(token=grant.token, path=path_of(camera))).status_code == 200
+    LiveSession.objects.filter(pk=grant.session.pk).update(expires_at=timezone.now())
+    _lapse_in_cache(grant)
     response = post_hook(client, hook_request(token=grant.token, path=path_of(camera)))
     assert response.status_code == 403 and response.json()["reason"] == "session_expired"
+
+
+def test_a_renewal_made_in_another_process_is_honoured_when_the_cached_expiry_passes(client, shared):
+    grant, camera, *_ = shared
+    assert post_hook(client, hook_request(token=grant.token, path=path_of(camera))).status_code == 200
+    _lapse_in_cache(grant)  # this process still holds the old expiry; the database has the renewed one
+    assert post_hook(client, hook_request(token=grant.token, path=path_of(camera))).status_code == 200
 
 
 def test_another_camera_is_refused(client, shared):

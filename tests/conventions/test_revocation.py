@@ -11,10 +11,10 @@ import pytest
 from django.conf import settings
 
 from audit.models import AccessAction, AccessLogEntry
-from conventions import gateway, live, services
+from conventions import live, services
 from conventions.models import LiveSession, Purpose
 from tests.factories import CameraFactory, MembershipFactory
-from tests.support.mediamtx_api import hook_request, post_hook
+from tests.support.mediamtx_api import hook_request, post_hook, reset_gate_cache
 from zones.services import membership_disable, user_disable
 from zones.tenancy import actor_for
 
@@ -25,10 +25,9 @@ DEADLINE = 5.0
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    live._cache.clear()
-    gateway._remembered.clear()
+    reset_gate_cache()
     yield
-    live._cache.clear()
+    reset_gate_cache()
 
 
 @pytest.fixture
@@ -124,9 +123,27 @@ def test_in_the_process_that_made_the_change_the_refusal_is_immediate(
     assert post_hook(client, watching["body"]).status_code == 403
 
 
-def test_a_right_lost_without_any_signal_is_found_by_the_gate_and_logged(client, watching):
-    """A change that no signal saw (here: the role withdrawn by a bulk update) is caught at the next re-check."""
+def test_a_policy_change_that_ends_no_session_is_seen_by_the_sweep(client, watching, monkeypatch):
+    """Moving the policy generation (an amended convention, a camera taken out of scope...) drops every cached
+    answer at the next sweep, so the next request is checked in full."""
+    from conventions.signals import bump_policy_generation
+
+    checks = []
+    original = live._check
+    monkeypatch.setattr(live, "_check", lambda digest, at: checks.append(digest) or original(digest, at))
+    bump_policy_generation()
+    started = time.monotonic()
+    while not checks and time.monotonic() - started < DEADLINE:
+        assert post_hook(client, watching["body"]).status_code == 200
+        time.sleep(0.1)
+    assert checks and time.monotonic() - started <= settings.PORTAL_LIVE_GATE_CACHE_SECONDS + 1
+
+
+def test_a_right_lost_behind_the_portal_s_back_is_found_at_the_full_recheck(client, watching, monkeypatch):
+    """A change no signal saw (here: the role withdrawn by a bulk SQL update) waits for the periodic full re-check of
+    cached answers (live.FULL_RECHECK_SECONDS, shortened here); then the session is ended and logged."""
     from zones.models import Membership
 
+    monkeypatch.setattr(live, "FULL_RECHECK_SECONDS", 1)
     Membership.objects.filter(pk=watching["membership"].pk).update(is_active=False)
     assert_cut(client, watching, reason="revoked", why="no_role")

@@ -198,3 +198,13 @@ def post_hook(client, body, **extra):
     """POST a body (a dict is sent as JSON, bytes or str as they are) to the hook through a Django test client."""
     data = json.dumps(body) if isinstance(body, dict) else body
     return client.post("/gateway/auth", data=data, content_type="application/json", **extra)
+
+
+def reset_gate_cache():
+    """Empty the live gate's in-process cache and its sweep clock, so that each test starts as a fresh process."""
+    from conventions import gateway, live
+
+    with live._cache_lock:
+        live._cache.clear()
+        live._swept.update(at=float("-inf"), since=None, generation=None)
+    gateway._remembered.clear()
