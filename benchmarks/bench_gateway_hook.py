@@ -1,0 +1,411 @@
+"""Benchmark of the media gateway hook (issue: live video), against a bare Django view in the same run.
+
+Target: p99 under 5 ms of SERVER time at 500 requests/s sustained for 60 s, compared with a bare Django view that
+answers 200 (same server, same load, same middleware), reporting the ratio.
+
+- Server: gunicorn on loopback, sync workers as in platform/systemd but one per CPU, production settings (DEBUG
+  off) with generated secrets. Server time is gunicorn's own per-request time, `%(D)s` microseconds in its access
+  log: from the parsed request to the last byte written.
+- Load: a constant-rate (open-loop) generator in this process (asyncio): request i is sent at t0 + i/rate whatever
+  happened before, so a slow answer delays nothing else (no coordinated omission); each request on a new
+  connection, as MediaMTX makes them (a new HTTP transport per hook call). Client latency is reported twice: from
+  the actual send, and from the scheduled send. `wrk` is closed-loop and wrk2 is not in Debian, so no external
+  tool is needed; the achieved rate is measured and reported.
+- Requests: MediaMTX-shaped bodies. 85% allowed: 40 live sessions on 8 shared cameras, token in `token` (HLS),
+  in the query (RTSP) or as the password, each with its gateway `id`; 15% refused: another camera (5%), an unknown
+  token from a pool of 50 (5%), `publish` (3%), RTSP's first request without credentials (2%). Inside the
+  measurement each worker sweeps for ended sessions every PORTAL_LIVE_GATE_CACHE_SECONDS and checks each token
+  in full every live.FULL_RECHECK_SECONDS.
+- Phases: 5 s warm-up, 60 s hook, 5 s warm-up, 60 s bare view.
+
+Run: `.venv/bin/python benchmarks/bench_gateway_hook.py` (SQLite file under data/), or with PostgreSQL:
+`createdb -h 127.0.0.1 -U postgres cctv_bench_hook; DATABASE_URL=postgres://postgres@127.0.0.1:5432/cctv_bench_hook
+.venv/bin/python benchmarks/bench_gateway_hook.py` (the database must be named cctv_bench*: its schema is dropped).
+Options: --rate 500 --seconds 60. Writes its section of benchmarks/RESULTS.md.
+"""
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SERVING = os.environ.get("BENCH_HOOK_SERVE") == "1"
+
+if SERVING:
+    # Imported by gunicorn's workers: the portal's URLs plus one bare view, under the environment's settings.
+    import django
+    from django.conf import settings
+    from django.http import HttpResponse
+    from django.urls import path
+    from django.views.decorators.csrf import csrf_exempt
+
+    django.setup()
+    settings.ROOT_URLCONF = __name__
+
+    @csrf_exempt
+    def bare(request):
+        return HttpResponse(b'{"ok": true}', content_type="application/json")
+
+    from config.urls import urlpatterns as _portal
+
+    urlpatterns = [path("gateway/bench-bare", bare), *_portal]
+
+    from django.core.wsgi import get_wsgi_application
+
+    application = get_wsgi_application()
+    if os.environ.get("BENCH_HOOK_PROFILE"):  # a cProfile dump per worker, to see where server time goes
+        import atexit
+        import cProfile
+
+        _profile = cProfile.Profile()
+        _profile.enable()
+        atexit.register(lambda: _profile.dump_stats(f"{os.environ['BENCH_HOOK_PROFILE']}.{os.getpid()}"))
+
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import random  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+import urllib.parse  # noqa: E402
+import uuid  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+
+CAMERAS = 8
+SESSIONS = 40
+UNKNOWN_TOKENS = 50
+WARM_UP_SECONDS = 5
+WORKERS = os.cpu_count() or 2  # sync workers, as platform/systemd (which sets 4), one per CPU here
+TARGET_MS = 5.0
+
+
+def environment():
+    """Production settings, generated secrets, DEBUG off; DATABASE_URL or a fresh SQLite file."""
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "PORTAL_SIGNING_KEY": secrets.token_urlsafe(32),
+        "PORTAL_ENCRYPTION_KEYS": secrets.token_urlsafe(32),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",  # loopback, no TLS terminator in front
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "PORTAL_MEDIAMTX_API_URL": "",
+        "DEBUG": "false",
+    }
+    if not os.environ.get("DATABASE_URL"):
+        db = ROOT / "data" / "bench-gateway-hook.sqlite3"
+        db.parent.mkdir(exist_ok=True)
+        for leftover in db.parent.glob(db.name + "*"):
+            leftover.unlink()
+        env["DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ.update(env)
+
+
+def prepare():
+    """Parties, 8 shared cameras under one convention, 40 operators each watching one camera; returns the tokens."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from conventions import live, services
+    from conventions.models import Purpose
+    from tests.factories import CameraFactory, MembershipFactory, OrganisationFactory
+    from tests.support.conventions import DEFAULTS, chief_of
+    from zones.tenancy import actor_for
+
+    if connection.vendor == "postgresql":
+        if not connection.settings_dict["NAME"].startswith("cctv_bench"):
+            sys.exit("Refusing to drop the schema of a database not named cctv_bench*.")
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    call_command("migrate", verbosity=0)
+    # The sessions outlive the run without heartbeats (the page renews them every minute in real use).
+    settings.PORTAL_LIVE_TOKEN_SECONDS = 1800
+    provider, consumer = OrganisationFactory(), OrganisationFactory()
+    provider_chief, consumer_chief = chief_of(provider), chief_of(consumer)
+    cameras = [CameraFactory(owner=provider) for _ in range(CAMERAS)]
+    convention = services.convention_create(
+        actor=provider_chief, consumer=consumer, title="Benchmark", cameras=cameras, max_concurrent_viewers=10,
+        **{**DEFAULTS, "valid_from": datetime.now(UTC).replace(year=2020)},
+    )  # fmt: skip
+    version = convention.versions.get()
+    services.version_propose(actor=provider_chief, version=version)
+    services.version_sign(actor=provider_chief, version=version, recent_second_factor=True)
+    services.version_sign(actor=consumer_chief, version=version, recent_second_factor=True)
+    grants = []
+    for index in range(SESSIONS):
+        operator = actor_for(MembershipFactory(organisation=consumer, role="operator").user, consumer.pk)
+        camera = cameras[index % CAMERAS]
+        grants += live.sessions_start(
+            actor=operator, cameras=[camera], purpose=Purpose.PUBLIC_ORDER,
+            justification="Benchmark of the media gateway hook",
+        )  # fmt: skip
+    other_camera = CameraFactory(owner=provider)
+    connection.close()
+    return [(g.token, g.session.camera_id) for g in grants], other_camera.pk, connection.vendor
+
+
+def bodies(tokens, other_camera, rng):
+    """A shuffled list of (kind, JSON body): the request mix."""
+    base = {"user": "", "password": "", "token": "", "ip": "192.0.2.10", "action": "read", "protocol": "rtsp",
+            "id": None, "query": "", "userAgent": "bench"}  # fmt: skip
+    unknown = [secrets.token_urlsafe(32) for _ in range(UNKNOWN_TOKENS)]
+    ids = {(token, way): str(uuid.uuid4()) for token, _camera in tokens for way in ("token", "query", "password")}
+    mix = []
+    for _ in range(2000):
+        token, camera = rng.choice(tokens)
+        roll = rng.random()
+        body = {**base, "path": f"cam/{camera}"}
+        if roll < 0.85:
+            way = rng.choice(("token", "query", "password"))
+            body["id"] = ids[(token, way)]
+            if way == "token":
+                body.update(token=token, protocol="hls")
+            elif way == "query":
+                body["query"] = f"token={urllib.parse.quote(token)}&tcp=1"
+            else:
+                body.update(user="viewer", password=token, token=token)
+            kind = "allowed"
+        elif roll < 0.90:
+            body.update(token=token, path=f"cam/{other_camera}")
+            kind = "wrong_camera"
+        elif roll < 0.95:
+            body["token"] = rng.choice(unknown)
+            kind = "unknown_token"
+        elif roll < 0.98:
+            body.update(action="publish", token=token)
+            kind = "publish"
+        else:
+            kind = "no_credentials"
+        mix.append((kind, json.dumps(body).encode()))
+    return mix
+
+
+def request_bytes(url_path, body):
+    return (
+        f"POST {url_path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: mediamtx\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode() + body
+
+
+async def _exchange(port, payload):
+    """One request on its own connection, as MediaMTX does (a new HTTP transport per hook call)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(payload)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        if length:
+            await reader.readexactly(length)
+        return int(head[9:12])
+    finally:
+        writer.close()
+
+
+async def load(port, url_path, mix, rate, seconds):
+    """Send rate*seconds requests at a constant rate; returns per-request results, the achieved rate, failures."""
+    results, failures = [], 0
+    loop = asyncio.get_running_loop()
+
+    async def one(kind, payload, planned):
+        nonlocal failures
+        sent = loop.time()
+        try:
+            status = await _exchange(port, payload)
+        except (OSError, asyncio.IncompleteReadError):
+            failures += 1
+            return
+        done = loop.time()
+        results.append((kind, status, done - sent, done - planned, done))
+
+    total = int(rate * seconds)
+    payloads = [(kind, request_bytes(url_path, body)) for kind, body in mix]
+    tasks = []
+    start = loop.time() + 0.05
+    for index in range(total):
+        planned = start + index / rate
+        delay = planned - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        kind, payload = payloads[index % len(payloads)]
+        tasks.append(asyncio.create_task(one(kind, payload, planned)))
+    await asyncio.gather(*tasks)
+    elapsed = max(r[4] for r in results) - start
+    return results, len(results) / elapsed, failures
+
+
+def quantile(samples, q):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(port, access_log):
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"), "benchmarks.bench_gateway_hook:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--timeout", "30", "--backlog", "2048",
+        "--access-logfile", str(access_log),
+        "--access-logformat", "%(U)s %(s)s %(D)s", "--error-logfile", str(access_log.with_suffix(".err")),
+    ]  # fmt: skip
+    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "BENCH_HOOK_SERVE": "1"})  # noqa: S603
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    sys.exit("gunicorn did not start; see " + str(access_log.with_suffix(".err")))
+
+
+def server_times(access_log, skip, url_path):
+    """Per-request server times (ms) of `url_path` from gunicorn's access log lines after the first `skip`."""
+    with open(access_log) as log:
+        lines = log.readlines()
+    times = [int(line.split()[2]) / 1000 for line in lines[skip:] if line.startswith(url_path + " ")]
+    return times, len(lines)
+
+
+def cpu_seconds(pids):
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (FileNotFoundError, IndexError):
+            pass
+    return total
+
+
+def workers_of(server):
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def phase(port, access_log, url_path, mix, rate, seconds):
+    asyncio.run(load(port, url_path, mix, rate, WARM_UP_SECONDS))
+    _, skip = server_times(access_log, 0, url_path)
+    cpu_before = cpu_seconds(workers_of(SERVER))
+    results, achieved, failures = asyncio.run(load(port, url_path, mix, rate, seconds))
+    cpu = cpu_seconds(workers_of(SERVER)) - cpu_before
+    time.sleep(0.5)  # the last access-log lines
+    server, _ = server_times(access_log, skip, url_path)
+    statuses = {}
+    for kind, status, *_ in results:
+        statuses.setdefault((kind, status), 0)
+        statuses[(kind, status)] += 1
+    send = [r[2] * 1000 for r in results]
+    plan = [r[3] * 1000 for r in results]
+    return {
+        "requests": len(results), "achieved": achieved, "failures": failures, "server_count": len(server),
+        "server": {q: quantile(server, q) for q in (0.5, 0.9, 0.99, 0.999)} | {"max": max(server),
+                                                                                   "mean": statistics.mean(server)},
+        "send": {q: quantile(send, q) for q in (0.5, 0.99)}, "plan": {q: quantile(plan, q) for q in (0.5, 0.99)},
+        "statuses": statuses, "cpu": cpu / seconds,
+    }  # fmt: skip
+
+
+SERVER = None
+
+
+LOAD_BEFORE = ""
+
+
+def main():
+    global SERVER, LOAD_BEFORE
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rate", type=float, default=500)
+    parser.add_argument("--seconds", type=float, default=60)
+    args = parser.parse_args()
+    LOAD_BEFORE = " / ".join(Path("/proc/loadavg").read_text().split()[:3])
+    environment()
+    tokens, other_camera, vendor = prepare()
+    mix = bodies(tokens, other_camera, random.Random(7))
+    folder = ROOT / "data" / "bench-gateway-hook-logs"  # gunicorn's logs of the last run, for a look afterwards
+    folder.mkdir(parents=True, exist_ok=True)
+    access_log = folder / "access.log"
+    access_log.unlink(missing_ok=True)
+    if True:
+        port = free_port()
+        SERVER = start_server(port, access_log)
+        try:
+            hook = phase(port, access_log, "/gateway/auth", mix, args.rate, args.seconds)
+            bare = phase(port, access_log, "/gateway/bench-bare", mix, args.rate, args.seconds)
+        finally:
+            SERVER.send_signal(signal.SIGTERM)
+            SERVER.wait(timeout=30)
+    report(hook, bare, args, vendor)
+
+
+def report(hook, bare, args, vendor):
+    ratio99 = hook["server"][0.99] / bare["server"][0.99]
+    ratio50 = hook["server"][0.5] / bare["server"][0.5]
+    met = hook["server"][0.99] < TARGET_MS and hook["achieved"] >= 0.98 * args.rate
+    expected = {"allowed": 200, "wrong_camera": 403, "unknown_token": 401, "publish": 403, "no_credentials": 401}
+    wrong = {key: n for key, n in hook["statuses"].items() if expected[key[0]] != key[1]}
+    mix = ", ".join(
+        f"{kind} {sum(n for (k, _s), n in hook['statuses'].items() if k == kind) / hook['requests']:.0%}"
+        for kind in expected
+    )
+
+    def row(name, data):
+        s, c = data["server"], data
+        return (
+            f"| {name} | {c['requests']:,} | {c['achieved']:.1f}/s | {s[0.5]:.2f} | {s[0.9]:.2f} | {s[0.99]:.2f} | "
+            f"{s[0.999]:.2f} | {s['max']:.1f} | {c['send'][0.5]:.2f} / {c['send'][0.99]:.2f} | "
+            f"{c['plan'][0.5]:.2f} / {c['plan'][0.99]:.2f} | {c['cpu']:.0%} |"
+        )
+
+    when = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    body = f"""Run {when} on {os.cpu_count()} CPU(s), Python {platform.python_version()}, {vendor}; gunicorn \
+{WORKERS} sync workers on loopback, production settings, DEBUG off; load average before the run {LOAD_BEFORE}.
+Command: `.venv/bin/python benchmarks/bench_gateway_hook.py --rate {args.rate:g} --seconds {args.seconds:g}` \
+(DATABASE_URL selects the database).
+Load: constant rate (open loop) from an asyncio generator on the same machine, one connection per request as \
+MediaMTX does, {WARM_UP_SECONDS} s warm-up per phase; failed connections: {hook["failures"]} (hook), \
+{bare["failures"]} (bare). Mix: {mix}; {SESSIONS} live sessions on {CAMERAS} cameras; each \
+worker sweeps for ended sessions every 2 s and checks each token in full every 30 s. Server time: gunicorn's \
+`%(D)s` per request. Latencies in ms.
+
+| endpoint | requests | achieved rate | server p50 | p90 | p99 | p99.9 | max | client p50 / p99 from send \
+| client p50 / p99 from schedule | server CPU (of one core) |
+|---|---|---|---|---|---|---|---|---|---|---|
+{row("`POST /gateway/auth` (hook)", hook)}
+{row("bare Django view, 200 (same middleware)", bare)}
+
+| measure | result | target | verdict |
+|---|---|---|---|
+| hook p99 server time at {hook["achieved"]:.0f}/s for {args.seconds:g} s | {hook["server"][0.99]:.2f} ms | \
+< {TARGET_MS:g} ms at 500/s for 60 s | {"met" if met else "MISSED"} |
+| ratio hook / bare view, p99 server time | {ratio99:.2f} | (reported) | |
+| ratio hook / bare view, p50 server time | {ratio50:.2f} | (reported) | |
+| answers other than the expected status (200 allowed, 401/403 refused) | {sum(wrong.values())} | 0 | \
+{"met" if not wrong else "MISSED"} |
+"""
+    from benchmarks.results import write_section
+
+    write_section("Media gateway hook under load", body)
+    print(body)
+
+
+if __name__ == "__main__" and not SERVING:
+    main()
