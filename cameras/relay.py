@@ -288,13 +288,11 @@ class RelaySupervisor:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     child.process.wait(timeout=5)
             shutil.rmtree(child.folder, ignore_errors=True)
-        if children:
-            try:
-                RelayStream.objects.filter(camera_id__in=list(children)).update(
-                    state=IDLE, pid=None, retry_at=None, failures=0
-                )
-            except DatabaseError:
-                log.warning("Live relay: could not mark %d relay(s) idle on the way out", len(children))
+        self._retries.clear()
+        try:  # nothing runs or retries without a worker
+            RelayStream.objects.exclude(state=IDLE).update(state=IDLE, pid=None, retry_at=None, failures=0)
+        except DatabaseError:
+            log.warning("Live relay: could not mark the relays idle on the way out")
         with contextlib.suppress(Exception):
             close_old_connections()
             connection.close()
