@@ -42,11 +42,12 @@ __all__ = [
 ]
 
 MAGIC = b"CCTVX\x01"
-CHUNK = 1024 * 1024
+CHUNK = 1024 * 1024  # the largest plaintext chunk
+SMALL_WRITE = 64 * 1024
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)
-_READ = 1024 * 1024
+_READ = 4 * 1024 * 1024  # fewer, larger reads: fewer hand-overs to the hashing thread
 
 
 class PackageError(Exception):
@@ -100,23 +101,28 @@ class _EncryptingWriter(io.RawIOBase):
         return True
 
     def write(self, data):
+        # Chunks are length-prefixed, so they need not be equal: small writes (ZIP headers) gather in a buffer,
+        # large ones (clip data) are sealed straight from the caller's buffer, without copying.
+        if len(data) < SMALL_WRITE:
+            self._buffer += data
+            if len(self._buffer) >= CHUNK:
+                self._flush_buffer()
+            return len(data)
+        self._flush_buffer()
         view = memoryview(data)
-        if self._buffer:  # top up a partial chunk first
-            room = CHUNK - len(self._buffer)
-            self._buffer += view[:room]
-            view = view[room:]
-            if len(self._buffer) == CHUNK:
-                self._emit(bytes(self._buffer), final=False)
-                self._buffer.clear()
-        while len(view) >= CHUNK:  # whole chunks straight from the caller's buffer
-            self._emit(view[:CHUNK], final=False)
-            view = view[CHUNK:]
-        self._buffer += view
+        for start in range(0, len(view), CHUNK):
+            self._emit(view[start : start + CHUNK], final=False)
         return len(data)
+
+    def _flush_buffer(self):
+        if self._buffer:
+            self._emit(bytes(self._buffer), final=False)
+            self._buffer.clear()
 
     def _emit(self, plain, *, final):
         sealed = self._aes.encrypt(_nonce(self._index), plain, _chunk_aad(self._package_id, self._index, final))
-        self._target.write(struct.pack(">I", len(sealed)) + sealed)
+        self._target.write(struct.pack(">I", len(sealed)))
+        self._target.write(sealed)
         self._index += 1
 
     def close(self):
@@ -148,6 +154,8 @@ def decrypt_stream(path, package_id):
             if len(size_bytes) < 4:
                 raise PackageError("The package ends before its final chunk (truncated).")
             (size,) = struct.unpack(">I", size_bytes)
+            if size > CHUNK + 16:
+                raise PackageError(f"Chunk {index} of the package is larger than any chunk ever written.")
             sealed = source.read(size)
             final = None
             for flag in (0, 1):
