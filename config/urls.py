@@ -19,6 +19,7 @@ urlpatterns = [
     path("gateway/auth", auth_hook, name="gateway-auth"),
     path("gateway/relay/", include("cameras.relay_urls")),
     path("live/", include("conventions.live_urls")),
+    path("requests/", include("conventions.request_urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api")),
