@@ -1,0 +1,6 @@
+"""Recorded footage as HLS (VOD playlists and the recorder's segments), mounted at /gateway/playback/: served only
+with a valid playback token."""
+
+app_name = "playback_media"
+
+urlpatterns = []
