@@ -4,7 +4,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from django.core.files.base import ContentFile
@@ -53,7 +53,9 @@ def _with_credentials(uri, username, password):
         return uri
     parts = urlsplit(uri)
     host = parts.hostname + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, f"{username}:{password}@{host}", parts.path, parts.query, parts.fragment))
+    # Percent-encoded, so a password with "@", ":" or "/" keeps the address whole (ffmpeg decodes it).
+    userinfo = f"{quote(username, safe='')}:{quote(password or '', safe='')}"
+    return urlunsplit((parts.scheme, f"{userinfo}@{host}", parts.path, parts.query, parts.fragment))
 
 
 def _from_rtsp(uri, username, password):

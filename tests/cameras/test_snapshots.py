@@ -74,3 +74,14 @@ def test_a_page_that_is_not_an_image_is_refused_with_a_reason(snapshot_server):
     assert refresh_snapshot(camera.pk) == "failed"
     camera.refresh_from_db()
     assert "JPEG" in camera.status_detail and not camera.snapshot
+
+
+def test_credentials_with_reserved_characters_keep_the_stream_address_whole():
+    from urllib.parse import unquote, urlsplit
+
+    from cameras.snapshots import _with_credentials
+
+    uri = _with_credentials("rtsp://10.0.0.5:554/Streaming/101?x=1", "ops@zone", "p@ss:w/rd#1")
+    parts = urlsplit(uri)
+    assert (parts.hostname, parts.port, parts.path, parts.query) == ("10.0.0.5", 554, "/Streaming/101", "x=1")
+    assert (unquote(parts.username), unquote(parts.password)) == ("ops@zone", "p@ss:w/rd#1")
