@@ -95,6 +95,11 @@ class Camera(models.Model):
     serial_number = models.CharField(_("serial number"), max_length=100, blank=True)
     ptz_capable = models.BooleanField(_("PTZ capable"), default=False)
     onvif_profiles = models.JSONField(_("media profiles"), default=list, blank=True)
+    recorded_centrally = models.BooleanField(
+        _("recorded by the platform"),
+        default=False,
+        help_text=_("The central recorder keeps this camera's footage even when no convention shares it."),
+    )
 
     retention_days_at_source = models.PositiveSmallIntegerField(
         _("retention at the source (days)"), null=True, blank=True
@@ -243,3 +248,39 @@ class LegalHold(models.Model):
 
     def __str__(self):
         return f"{self.case_reference} · {self.camera_id}"
+
+
+class RecordingStream(models.Model):
+    """What the central recorder (cameras/recorder.py) is doing with one camera: published by the recorder worker
+    for people and for the next worker (an episode of collection open in the access log, an open gap)."""
+
+    class State(models.TextChoices):
+        IDLE = "idle", _("Not recorded")
+        STARTING = "starting", _("Starting")
+        RECORDING = "recording", _("Recording")
+        RETRYING = "retrying", _("Waiting to retry")
+
+    camera = models.OneToOneField(
+        Camera, verbose_name=_("camera"), on_delete=models.CASCADE, related_name="recording_stream"
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.IDLE)
+    message = models.CharField(_("last error"), max_length=300, blank=True)  # ffmpeg's words, credentials removed
+    failures = models.PositiveIntegerField(_("failures in a row"), default=0)
+    restarts = models.PositiveIntegerField(_("restarts"), default=0)
+    pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
+    retry_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # The collection episode: set when its start entry is written to the access log, cleared with its stop entry.
+    collecting_since = models.DateTimeField(_("collecting since"), null=True, blank=True)
+    last_segment_end = models.DateTimeField(_("recorded until"), null=True, blank=True)
+    open_gap = models.ForeignKey(
+        RecordingSegment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("central recording")
+        verbose_name_plural = _("central recordings")
+        indexes = [models.Index(fields=["state"])]
+
+    def __str__(self):
+        return f"{self.camera_id} · {self.state}"

@@ -509,3 +509,31 @@ class EvidenceExport(models.Model):
 
     def __str__(self):
         return f"{self.request.reference} · {self.package_id}"
+
+
+class PlaybackToken(models.Model):
+    """The key of one playback of an approved footage request in the browser (conventions/playback.py): shown once,
+    stored as its SHA-256, short-lived and renewed by the open page, never beyond the request's access period."""
+
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    request = models.ForeignKey(
+        FootageRequest, verbose_name=_("footage request"), on_delete=models.PROTECT, related_name="playback_tokens"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("viewer's organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    end_reason = models.CharField(_("why it ended"), max_length=40, blank=True)
+    log_entry_id = models.BigIntegerField(null=True, editable=False)  # the consultation entry of the access log
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("playback key")
+        verbose_name_plural = _("playback keys")
+        indexes = [models.Index(fields=["request", "ended_at"])]
+
+    def __str__(self):
+        return f"{self.request} · {self.user} · {self.started_at:%Y-%m-%d %H:%M}"
