@@ -3,7 +3,7 @@
 Target: p99 under 5 ms of SERVER time at 500 requests/s sustained for 60 s, compared with a bare Django view that
 answers 200 (same server, same load, same middleware), reporting the ratio.
 
-- Server: gunicorn on loopback, sync workers as in platform/systemd but one per CPU, production settings (DEBUG
+- Server: gunicorn on loopback, 4 sync workers as in platform/systemd, production settings (DEBUG
   off) with generated secrets. Server time is gunicorn's own per-request time, `%(D)s` microseconds in its access
   log: from the parsed request to the last byte written.
 - Load: a constant-rate (open-loop) generator in this process (asyncio): request i is sent at t0 + i/rate whatever
@@ -54,7 +54,21 @@ if SERVING:
 
     from django.core.wsgi import get_wsgi_application
 
-    application = get_wsgi_application()
+    _django = get_wsgi_application()
+
+    def application(environ, start_response):
+        """Django, plus the CPU time this request took in its thread, in a header that the access log records: wall
+        time on a shared machine also counts the time the worker waited for a CPU."""
+        import time as _time
+
+        started = _time.thread_time_ns()
+
+        def start(status, headers, exc_info=None):
+            cpu = (_time.thread_time_ns() - started) // 1000
+            return start_response(status, [*headers, ("X-Bench-Cpu-Us", str(cpu))], exc_info)
+
+        return _django(environ, start)
+
     if os.environ.get("BENCH_HOOK_PROFILE"):  # a cProfile dump per worker, to see where server time goes
         import atexit
         import cProfile
@@ -82,8 +96,9 @@ CAMERAS = 8
 SESSIONS = 40
 UNKNOWN_TOKENS = 50
 WARM_UP_SECONDS = 5
-WORKERS = os.cpu_count() or 2  # sync workers, as platform/systemd (which sets 4), one per CPU here
+WORKERS = 4  # sync workers, as platform/systemd/cctv-portal-web.service
 TARGET_MS = 5.0
+SOURCES = [f"127.0.{n // 250}.{n % 250 + 2}" for n in range(32)]
 
 
 def environment():
@@ -198,9 +213,11 @@ def request_bytes(url_path, body):
     ).encode() + body
 
 
-async def _exchange(port, payload):
-    """One request on its own connection, as MediaMTX does (a new HTTP transport per hook call)."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+async def _exchange(port, payload, source):
+    """One request on its own connection, as MediaMTX does (a new HTTP transport per hook call). The source address
+    rotates over 127.0.0.0/8 so that 60,000 connections a minute do not run out of (address, port) pairs while the
+    closed ones wait in TIME_WAIT."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
     try:
         writer.write(payload)
         head = await reader.readuntil(b"\r\n\r\n")
@@ -220,11 +237,11 @@ async def load(port, url_path, mix, rate, seconds):
     results, failures = [], 0
     loop = asyncio.get_running_loop()
 
-    async def one(kind, payload, planned):
+    async def one(kind, payload, planned, source):
         nonlocal failures
         sent = loop.time()
         try:
-            status = await _exchange(port, payload)
+            status = await _exchange(port, payload, source)
         except (OSError, asyncio.IncompleteReadError):
             failures += 1
             return
@@ -241,7 +258,7 @@ async def load(port, url_path, mix, rate, seconds):
         if delay > 0:
             await asyncio.sleep(delay)
         kind, payload = payloads[index % len(payloads)]
-        tasks.append(asyncio.create_task(one(kind, payload, planned)))
+        tasks.append(asyncio.create_task(one(kind, payload, planned, SOURCES[index % len(SOURCES)])))
     await asyncio.gather(*tasks)
     elapsed = max(r[4] for r in results) - start
     return results, len(results) / elapsed, failures
@@ -263,7 +280,8 @@ def start_server(port, access_log):
         str(ROOT / ".venv" / "bin" / "gunicorn"), "benchmarks.bench_gateway_hook:application",
         "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--timeout", "30", "--backlog", "2048",
         "--access-logfile", str(access_log),
-        "--access-logformat", "%(U)s %(s)s %(D)s", "--error-logfile", str(access_log.with_suffix(".err")),
+        "--access-logformat", "%(U)s %(s)s %(D)s %({x-bench-cpu-us}o)s",
+        "--error-logfile", str(access_log.with_suffix(".err")),
     ]  # fmt: skip
     server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "BENCH_HOOK_SERVE": "1"})  # noqa: S603
     deadline = time.monotonic() + 30
@@ -281,8 +299,8 @@ def server_times(access_log, skip, url_path):
     """Per-request server times (ms) of `url_path` from gunicorn's access log lines after the first `skip`."""
     with open(access_log) as log:
         lines = log.readlines()
-    times = [int(line.split()[2]) / 1000 for line in lines[skip:] if line.startswith(url_path + " ")]
-    return times, len(lines)
+    fields = [line.split() for line in lines[skip:] if line.startswith(url_path + " ")]
+    return [int(f[2]) / 1000 for f in fields], [int(f[3]) / 1000 for f in fields], len(lines)
 
 
 def cpu_seconds(pids):
@@ -296,6 +314,15 @@ def cpu_seconds(pids):
     return total
 
 
+def cpu_pressure():
+    """Share of time some task waited for a CPU over the last minute (other work on the machine shows here)."""
+    try:
+        some = Path("/proc/pressure/cpu").read_text().split("\n")[0]
+        return dict(item.split("=") for item in some.split()[1:])["avg60"] + " %"
+    except (OSError, KeyError, ValueError):
+        return ""
+
+
 def workers_of(server):
     children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
     return [int(pid) for pid in children.read_text().split()] if children.exists() else []
@@ -303,12 +330,13 @@ def workers_of(server):
 
 def phase(port, access_log, url_path, mix, rate, seconds):
     asyncio.run(load(port, url_path, mix, rate, WARM_UP_SECONDS))
-    _, skip = server_times(access_log, 0, url_path)
-    cpu_before = cpu_seconds(workers_of(SERVER))
+    *_, skip = server_times(access_log, 0, url_path)
+    cpu_before, client_before = cpu_seconds(workers_of(SERVER)), time.process_time()
     results, achieved, failures = asyncio.run(load(port, url_path, mix, rate, seconds))
     cpu = cpu_seconds(workers_of(SERVER)) - cpu_before
+    client_cpu = time.process_time() - client_before
     time.sleep(0.5)  # the last access-log lines
-    server, _ = server_times(access_log, skip, url_path)
+    server, server_cpu, _ = server_times(access_log, skip, url_path)
     statuses = {}
     for kind, status, *_ in results:
         statuses.setdefault((kind, status), 0)
@@ -319,8 +347,10 @@ def phase(port, access_log, url_path, mix, rate, seconds):
         "requests": len(results), "achieved": achieved, "failures": failures, "server_count": len(server),
         "server": {q: quantile(server, q) for q in (0.5, 0.9, 0.99, 0.999)} | {"max": max(server),
                                                                                    "mean": statistics.mean(server)},
-        "send": {q: quantile(send, q) for q in (0.5, 0.99)}, "plan": {q: quantile(plan, q) for q in (0.5, 0.99)},
-        "statuses": statuses, "cpu": cpu / seconds,
+        "send": {q: quantile(send, q) for q in (0.5, 0.99)},
+        "server_cpu": {q: quantile(server_cpu, q) for q in (0.5, 0.99, 0.999)},
+        "plan": {q: quantile(plan, q) for q in (0.5, 0.99)},
+        "statuses": statuses, "cpu": cpu / seconds, "client_cpu": client_cpu / seconds,
     }  # fmt: skip
 
 
@@ -328,10 +358,11 @@ SERVER = None
 
 
 LOAD_BEFORE = ""
+PRESSURE = ""
 
 
 def main():
-    global SERVER, LOAD_BEFORE
+    global SERVER, LOAD_BEFORE, PRESSURE
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--seconds", type=float, default=60)
@@ -350,6 +381,7 @@ def main():
         try:
             hook = phase(port, access_log, "/gateway/auth", mix, args.rate, args.seconds)
             bare = phase(port, access_log, "/gateway/bench-bare", mix, args.rate, args.seconds)
+            PRESSURE = cpu_pressure()
         finally:
             SERVER.send_signal(signal.SIGTERM)
             SERVER.wait(timeout=30)
@@ -372,7 +404,7 @@ def report(hook, bare, args, vendor):
         return (
             f"| {name} | {c['requests']:,} | {c['achieved']:.1f}/s | {s[0.5]:.2f} | {s[0.9]:.2f} | {s[0.99]:.2f} | "
             f"{s[0.999]:.2f} | {s['max']:.1f} | {c['send'][0.5]:.2f} / {c['send'][0.99]:.2f} | "
-            f"{c['plan'][0.5]:.2f} / {c['plan'][0.99]:.2f} | {c['cpu']:.0%} |"
+            f"{c['plan'][0.5]:.2f} / {c['plan'][0.99]:.2f} | {c['cpu']:.0%} | {c['client_cpu']:.0%} |"
         )
 
     when = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
@@ -387,10 +419,17 @@ worker sweeps for ended sessions every 2 s and checks each token in full every 3
 `%(D)s` per request. Latencies in ms.
 
 | endpoint | requests | achieved rate | server p50 | p90 | p99 | p99.9 | max | client p50 / p99 from send \
-| client p50 / p99 from schedule | server CPU (of one core) |
-|---|---|---|---|---|---|---|---|---|---|---|
+| client p50 / p99 from schedule | server CPU (of one core) | load generator CPU |
+|---|---|---|---|---|---|---|---|---|---|---|---|
 {row("`POST /gateway/auth` (hook)", hook)}
 {row("bare Django view, 200 (same middleware)", bare)}
+
+CPU time of the request in its server thread (ms; not counting time spent waiting for a CPU):
+
+| endpoint | p50 | p99 | p99.9 |
+|---|---|---|---|
+| hook | {hook["server_cpu"][0.5]:.2f} | {hook["server_cpu"][0.99]:.2f} | {hook["server_cpu"][0.999]:.2f} |
+| bare view | {bare["server_cpu"][0.5]:.2f} | {bare["server_cpu"][0.99]:.2f} | {bare["server_cpu"][0.999]:.2f} |
 
 | measure | result | target | verdict |
 |---|---|---|---|
@@ -398,6 +437,10 @@ worker sweeps for ended sessions every 2 s and checks each token in full every 3
 < {TARGET_MS:g} ms at 500/s for 60 s | {"met" if met else "MISSED"} |
 | ratio hook / bare view, p99 server time | {ratio99:.2f} | (reported) | |
 | ratio hook / bare view, p50 server time | {ratio50:.2f} | (reported) | |
+| hook p99 server CPU time per request | {hook["server_cpu"][0.99]:.2f} ms | (reported) | |
+| ratio hook / bare view, p99 server CPU time | {hook["server_cpu"][0.99] / bare["server_cpu"][0.99]:.2f} | \
+(reported) | |
+| CPU pressure while measuring (/proc/pressure/cpu, some avg60) | {PRESSURE or "n/a"} | (context) | |
 | answers other than the expected status (200 allowed, 401/403 refused) | {sum(wrong.values())} | 0 | \
 {"met" if not wrong else "MISSED"} |
 """
