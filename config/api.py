@@ -4,7 +4,13 @@ from rest_framework.routers import DefaultRouter
 
 from audit.api.views import AccessLogViewSet
 from cameras.api.views import CameraViewSet
-from conventions.api.views import ConventionViewSet, LiveSessionViewSet, PublicKeyViewSet
+from conventions.api.views import (
+    ConventionViewSet,
+    EvidenceExportViewSet,
+    FootageRequestViewSet,
+    LiveSessionViewSet,
+    PublicKeyViewSet,
+)
 from zones.api.views import ApiTokenViewSet, MembershipViewSet, MunicipalityViewSet, OrganisationViewSet
 
 router = DefaultRouter()
@@ -17,5 +23,7 @@ router.register("conventions", ConventionViewSet, basename="convention")
 router.register("signing-keys", PublicKeyViewSet, basename="signingkey")
 router.register("access-log", AccessLogViewSet, basename="accesslog")
 router.register("live-sessions", LiveSessionViewSet, basename="livesession")
+router.register("footage-requests", FootageRequestViewSet, basename="footagerequest")
+router.register("exports", EvidenceExportViewSet, basename="evidenceexport")
 
 urlpatterns = router.urls
