@@ -48,6 +48,7 @@ run: app-ready
 	  $(VENV)/bin/celery -A config worker --loglevel INFO --pool threads --concurrency 4 & \
 	  $(VENV)/bin/celery -A config beat --loglevel INFO & \
 	  $(MANAGE) run_relay & \
+	  $(MANAGE) run_recorder & \
 	  $(MANAGE) runserver $(HOST):$(PORT) --noreload
 
 test: setup system-deps compiled-messages

@@ -22,7 +22,9 @@ these times (cameras.clips), so a file's first frame really is at its indexed st
 Gaps. When ffmpeg exits (the camera stopped answering: ffmpeg gives up after RTSP_TIMEOUT_SECONDS of silence) or
 stalls, the segment it was writing is indexed too (its length from ffprobe), and a gap row is opened from the last
 recorded instant; it grows while the camera stays down and ends where the next recording starts. ffmpeg is started
-again with a capped exponential backoff (at once if it had been recording steadily).
+again with a capped exponential backoff (at once if it had been recording steadily; every `offline_backoff` seconds
+when the health sweep marks the camera offline), and at most `max_starts_per_step` ffmpeg start per round, so that
+hundreds of unreachable cameras never fork ffmpeg by the hundred.
 
 Access log. Recording is collection: one entry when the recording of a camera starts (its first segment indexed,
 in the same transaction: no log, no index) and one when it stops (the camera is no longer to be recorded, or the
@@ -213,6 +215,8 @@ class RecorderSupervisor:
         gap_refresh_seconds=5.0,
         cameras=None,
         ffmpeg=None,
+        max_starts_per_step=4,
+        offline_backoff=300.0,
     ):
         self.root = Path(root or recording_root())
         self.segment_seconds = segment_seconds or settings.PORTAL_RECORDING_SEGMENT_SECONDS
@@ -224,6 +228,8 @@ class RecorderSupervisor:
         self.stall_seconds = stall_seconds or max(30.0, 3 * self.segment_seconds + RTSP_TIMEOUT_SECONDS)
         self.stable_seconds = stable_seconds
         self.gap_refresh_seconds = gap_refresh_seconds
+        self.max_starts_per_step = max_starts_per_step
+        self.offline_backoff = offline_backoff  # the health sweep says the camera is down: look less often
         self.cameras_source = cameras or cameras_to_record
         self.ffmpeg = ffmpeg or shutil.which("ffmpeg") or "ffmpeg"
         self.cameras = {}  # camera id -> _Camera (the cameras being recorded or retried)
@@ -310,6 +316,7 @@ class RecorderSupervisor:
         for camera_id in list(self.cameras):
             if camera_id not in self.wanted:
                 self._release(camera_id, "no_longer_recorded")
+        starts = 0
         for camera_id, basis in sorted(self.wanted.items()):
             state = self.cameras.get(camera_id)
             if state is None:
@@ -321,7 +328,8 @@ class RecorderSupervisor:
             run = self.runs.get(camera_id)
             if run is not None:
                 self._watch(state, run)
-            elif time.monotonic() >= state.retry_at:
+            elif time.monotonic() >= state.retry_at and starts < self.max_starts_per_step:
+                starts += 1  # many unreachable cameras must not fork ffmpeg by the hundred at once
                 self._start(state)
             else:
                 self._touch_gap(state)
@@ -427,6 +435,8 @@ class RecorderSupervisor:
 
     def _retry_later(self, state, message, *, at_least=0.0, immediate=False):
         state.failures += 1
+        if state.failures > 1 and state.camera.status == Camera.Status.OFFLINE:
+            at_least = max(at_least, self.offline_backoff)
         delay = (
             0.0 if immediate else max(at_least, min(self.backoff_cap, self.backoff_base * 2 ** (state.failures - 1)))
         )

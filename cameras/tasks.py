@@ -52,3 +52,14 @@ def gateway_kick_sessions(self, session_ids):
     if report.unreachable and not self.request.called_directly and self.request.retries < self.max_retries:
         raise self.retry(countdown=2 + 2 * self.request.retries)
     return report.as_dict()
+
+
+@shared_task(name="cameras.tasks.purge_recordings", ignore_result=True)
+def purge_recordings():
+    """Delete recorded footage past its legal retention unless on legal hold (an erasure entry per camera and run),
+    and the playback server's trimmed copies of segment edges once they are an hour old. Idempotent."""
+    from .playback_views import playback_cache_clean
+    from .recording import recordings_purge_due
+
+    purged = recordings_purge_due()
+    return {"purged": purged, "cache_files_removed": playback_cache_clean()}

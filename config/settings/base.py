@@ -226,6 +226,8 @@ CELERY_BEAT_SCHEDULE = {
         # A sweep that could not start before the next one is due is dropped, never stacked.
         "options": {"expires": PORTAL_HEALTH_INTERVAL.total_seconds()},
     },
+    # Recorded footage past its legal retention is deleted (erasure entries); retention is counted in days.
+    "recordings-purge": {"task": "cameras.tasks.purge_recordings", "schedule": 3600.0, "options": {"expires": 3600}},
 }
 
 # Content Security Policy: every asset is served by the portal itself.
