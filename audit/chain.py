@@ -87,6 +87,8 @@ def append(entry):
     PostgreSQL: one statement, the function audit_append, which locks the chain's head row, links the entry and
     inserts it; concurrent writers of one chain wait for the head row, so a chain never forks or gaps.
     Elsewhere (SQLite): the same rule in Python; the caller's transaction holds the database's write lock."""
+    if connection.vendor != "postgresql":  # hash the address as the ORM will store it (Django's IPv6 spelling)
+        entry.source_address = entry._meta.get_field("source_address").get_prep_value(entry.source_address)
     body = canonical_body(entry.__dict__)
     if connection.vendor == "postgresql":
         values = entry.__dict__
@@ -158,131 +160,185 @@ class ChainReport:
     entries: int
     first_bad_sequence: int | None = None
     problem: str = ""
+    rechecked: int = 0  # entries whose hash Python recomputed after the database's check failed (PostgreSQL)
 
     @property
     def ok(self):
         return self.first_bad_sequence is None and not self.problem
 
 
-# Verification reads every entry as plain rows, without model instances or Django's per-value converters.
-# On PostgreSQL the server spells out each entry's canonical body (see _sql_body) and Python only canonicalises the
-# three JSON columns (a few distinct values, decoded once each) and hashes; an entry whose hash does not match that
-# fast body is checked again with canonical_body from its stored row before it is reported as altered, so the
-# verdict rests on the Python rule alone.
-_ROW_COLUMNS = ["id", "sequence", "previous_hash", "entry_hash", *BODY_FIELDS]
+# Verification. On PostgreSQL the database checks every entry (see _VERIFY_SQL): it spells out the entry's body as
+# the canonical JSON text, hashes it with sha256() and compares the links through lag() over the chain's index, and
+# sends Python only the rows that fail a check (plus the chain's last entry and the signed heads' entries). Python
+# then judges those rows with its own rule: continuity and links from the row's values, and the hash from
+# canonical_body of the stored row (so an entry the SQL text misspells is re-checked, never reported on the SQL
+# text's word). The SQL text is always a faithful JSON rendering of the row (every field, every character escaped),
+# so it can only equal the hashed body if the row still holds what was hashed. Elsewhere (SQLite) Python walks and
+# hashes every entry.
 _STRINGS = {"action", "actor_name", "actor_organisation_code", "case_reference", "chain", "controller_code",
             "convention_reference", "decision", "justification", "mode", "prosecutor_reference", "purpose", "reason",
             "recipient_code", "request_id", "source_address", "user_agent"}  # fmt: skip
 _ISO = """'YYYY-MM-DD"T"HH24:MI:SS.US'"""
 
 
-def _sql_value(name):
-    """SQL for a field's canonical JSON text (Python's json with ensure_ascii=False escapes as to_json does)."""
-    if name in _STRINGS:
+def _sql_json(value, depth):
+    """SQL for the canonical JSON text of a jsonb expression (sorted keys, no whitespace, UTF-8 unescaped).
+
+    Exact for values without strings (whitespace dropped), for one-element lists of a scalar, and (down to `depth`
+    levels) for objects and lists built of those; numbers are PostgreSQL's spelling, which may differ from
+    Python's for floats (the entry is then re-checked in Python). Deeper values keep PostgreSQL's own spacing:
+    still faithful, so at worst a re-check in Python."""
+    text = f"({value})::text"
+    parts = [
+        f"CASE WHEN {value} IS NULL THEN 'null'",
+        f"""WHEN strpos({text}, '"') = 0 THEN replace({text}, ' ', '')""",
+        f"WHEN jsonb_typeof({value}) = 'array' AND jsonb_array_length({value}) = 1 "
+        f"AND jsonb_typeof(({value}) -> 0) NOT IN ('object', 'array') THEN '[' || (({value}) -> 0)::text || ']'",
+    ]
+    if depth > 0:
+        inner = _sql_json("v", depth - 1)
+        each = f"""SELECT string_agg(to_json(k)::text || ':' || {inner}, ',' ORDER BY k COLLATE "C") """
+        every = f"SELECT string_agg({inner}, ',' ORDER BY o) "
+        parts += [
+            f"WHEN jsonb_typeof({value}) = 'object' THEN '{{' || ({each} FROM jsonb_each({value}) AS e(k, v)) || '}}'",
+            f"WHEN jsonb_typeof({value}) = 'array' THEN '[' || ({every} "
+            f"FROM jsonb_array_elements({value}) WITH ORDINALITY AS a(v, o)) || ']'",  # noqa: S608 - fixed SQL
+        ]
+    return " ".join([*parts, f"ELSE {text} END"])
+
+
+def _sql_value(name, plain=False):
+    """SQL for a field's canonical JSON text (Python's json with ensure_ascii=False escapes as to_json does).
+    plain: the row's strings hold no character JSON escapes, so a string is its text in quotes."""
+    if name == "source_address":  # inet: its own spelling, as Django reads it
         return f"coalesce(to_json({name})::text, 'null')"
+    if name in _STRINGS:
+        return f"""coalesce('"' || {name} || '"', 'null')""" if plain else f"coalesce(to_json({name})::text, 'null')"
     if name in TIME_FIELDS:  # datetime.isoformat() in UTC: microseconds only when not zero
         return (
             f"""coalesce('"' || replace(to_char({name} AT TIME ZONE 'UTC', {_ISO}) || '+00:00', """
             f"""'.000000+', '+') || '"', 'null')"""
         )
+    if name in JSON_COLUMNS:  # camera lists are flat; details go three levels deep (an export's filters)
+        return f"({_sql_json(name, 3 if name == 'details' else 1)})"
     return f"coalesce({name}::text, 'null')"  # integers
 
 
-def _sql_body():
-    """Columns: the body's text around the JSON columns, and each JSON column's own text, alternately."""
-    parts, current = [], []
-    for index, name in enumerate(BODY_FIELDS):
-        key = ("{" if index == 0 else ",") + f'"{name}":'
-        if name in JSON_COLUMNS:
-            current.append(f"'{key}'")
-            parts += [" || ".join(current), f"{name}::text"]
-            current = []
-        else:
-            current += [f"'{key}'", _sql_value(name)]
-    current.append("'}'")
-    parts.append(" || ".join(current))
-    return parts
+def _sql_body(plain):
+    parts = [f"""'{"{" if index == 0 else ","}"{name}":' || {_sql_value(name, plain)}""" for index, name in
+             enumerate(BODY_FIELDS)]  # fmt: skip
+    return " || ".join([*parts, "'}'"])
 
 
-def _postgres_rows(chain, batch):
-    """(id, sequence, previous hash, hash, fast body) of one chain in sequence order, by a server-side cursor."""
-    table = AccessLogEntry._meta.db_table
-    columns = ", ".join(["id", "sequence", "previous_hash", "entry_hash", *_sql_body()])
-    sql = f"SELECT {columns} FROM {table} WHERE chain = %s ORDER BY sequence"  # noqa: S608 - fixed
-    decoded = {}  # JSON text -> canonical JSON text (entries share a few camera lists and details)
+def sql_body():
+    """SQL for an entry's canonical body as text (the columns of audit_accesslogentry). Most rows' strings need no
+    escaping (one regular expression over all of them tells): those skip to_json."""
+    strings = ", ".join(name for name in BODY_FIELDS if name in _STRINGS and name != "source_address")
+    escaped = r"""E'[\\x01-\\x1f"\\\\]'"""
+    return f"CASE WHEN concat({strings}) ~ {escaped} THEN {_sql_body(False)} ELSE {_sql_body(True)} END"
+
+
+_VERIFY_SQL = f"""
+SELECT id, sequence, previous_hash, entry_hash, n, previous_sequence, previous_entry_hash, hash_ok FROM (
+    SELECT id, sequence, previous_hash, entry_hash,
+        row_number() OVER w AS n,
+        lag(sequence) OVER w AS previous_sequence,
+        lag(entry_hash) OVER w AS previous_entry_hash,
+        lead(sequence) OVER w IS NULL AS last,
+        coalesce(encode(sha256(convert_to(
+            previous_hash || E'\\n' || sequence::text || E'\\n' || {sql_body()}, 'UTF8')), 'hex') = entry_hash,
+            false) AS hash_ok
+    FROM {AccessLogEntry._meta.db_table} WHERE chain = %s
+    WINDOW w AS (ORDER BY sequence)
+) AS checked
+WHERE NOT hash_ok OR last OR sequence = ANY(%s::bigint[])
+    OR sequence IS DISTINCT FROM coalesce(previous_sequence, 0) + 1
+    OR previous_hash IS DISTINCT FROM coalesce(previous_entry_hash, '{GENESIS}')
+ORDER BY sequence
+"""  # noqa: S608 - fixed names only
+
+
+def _stored_bodies(pks):
+    """Canonical bodies (Python's rule) of the stored rows with these ids."""
+    rows = AccessLogEntry.objects.filter(pk__in=pks).values("id", *BODY_FIELDS)
+    return {row["id"]: canonical_body(row) for row in rows}
+
+
+@dataclass
+class _Walk:
+    chain: str
+    wanted: set
+    count: int = 0
+    last: int = 0
+    rechecked: int = 0
+    report: ChainReport | None = None
+
+    def __post_init__(self):
+        self.hashes = {}
+
+    def check(self, n, sequence, previous_hash, entry_hash, previous_sequence, previous_entry_hash, body):
+        """Python's verdict on one entry given the one before it (None before the first); body: its canonical body,
+        or None when the hash is known to match. False (and self.report set) at the first break."""
+        expected = 1 if previous_sequence is None else previous_sequence + 1
+        if sequence != expected:
+            what = "an entry is missing" if sequence > expected else "a sequence number repeats"
+            self.report = ChainReport(self.chain, n, expected, f"{what} (found {sequence})")
+        elif previous_hash != (GENESIS if previous_sequence is None else previous_entry_hash):
+            self.report = ChainReport(self.chain, n, sequence, "the link to the previous entry is broken")
+        elif body is not None and link_digest(previous_hash, sequence, body) != entry_hash:
+            self.report = ChainReport(self.chain, n, sequence, "the entry was altered (its hash does not match)")
+        if self.report is not None:
+            self.count = n
+            return False
+        if sequence in self.wanted:
+            self.hashes[sequence] = entry_hash
+        self.count, self.last = n, sequence
+        return True
+
+
+def _walk_postgres(walk, batch):
     with transaction.atomic(using=connection.alias):
         connection.ensure_connection()
         with connection.cursor() as plain:  # walk the (chain, sequence) index: no full scan and sort per chain
             plain.execute(
                 "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; "
-                "SET LOCAL max_parallel_workers_per_gather = 0"
+                "SET LOCAL max_parallel_workers_per_gather = 0; "
+                "SET LOCAL jit = off"  # compiling this expression costs seconds per chain and saves nothing
             )
-        with connection.connection.cursor(name=f"verify_{chain}") as cursor:
+        with connection.connection.cursor(name=f"verify_{walk.chain}") as cursor:
             cursor.itersize = batch
-            cursor.execute(sql, [chain])
+            cursor.execute(_VERIFY_SQL, [walk.chain, sorted(walk.wanted)])
             while rows := cursor.fetchmany(batch):
-                out = []
-                for row in rows:
-                    pieces = list(row[4:])
-                    for at in (1, 3, 5):
-                        text = pieces[at]
-                        canonical = decoded.get(text)
-                        if canonical is None:
-                            canonical = decoded[text] = _dumps(json.loads(text))
-                        pieces[at] = canonical
-                    out.append((row[0], row[1], row[2], row[3], "".join(pieces).encode("utf-8")))
-                if len(decoded) > 100_000:
-                    decoded.clear()
-                yield out
+                suspects = [row[0] for row in rows if not row[7]]
+                bodies = _stored_bodies(suspects) if suspects else {}
+                walk.rechecked += len(suspects)
+                for pk, sequence, previous_hash, entry_hash, n, previous_sequence, previous_entry_hash, ok in rows:
+                    body = None if ok else bodies[pk]
+                    if not walk.check(n, sequence, previous_hash, entry_hash, previous_sequence, previous_entry_hash,
+                                      body):  # fmt: skip
+                        return
 
 
-def _django_rows(chain, batch):
-    rows = AccessLogEntry.objects.filter(chain=chain).order_by("sequence").values_list(*_ROW_COLUMNS)
-    chunk = []
-    for row in rows.iterator(chunk_size=batch):
-        chunk.append((*row[:4], canonical_body(dict(zip(BODY_FIELDS, row[4:], strict=True)))))
-        if len(chunk) >= batch:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _stored_body(pk):
-    values = AccessLogEntry.objects.filter(pk=pk).values(*BODY_FIELDS).get()
-    return canonical_body(values)
+def _walk_python(walk, batch):
+    rows = AccessLogEntry.objects.filter(chain=walk.chain).order_by("sequence")
+    previous_sequence = previous_entry_hash = None
+    for n, row in enumerate(rows.values_list("sequence", "previous_hash", "entry_hash", *BODY_FIELDS)
+                            .iterator(chunk_size=batch), start=1):  # fmt: skip
+        sequence, previous_hash, entry_hash = row[:3]
+        body = canonical_body(dict(zip(BODY_FIELDS, row[3:], strict=True)))
+        if not walk.check(n, sequence, previous_hash, entry_hash, previous_sequence, previous_entry_hash, body):
+            return
+        previous_sequence, previous_entry_hash = sequence, entry_hash
 
 
 def walk_chain(chain, *, batch=20_000):
     """Walk one chain from its first entry: continuity, links, hashes, then the signed heads and the head row.
     Read-only; returns a ChainReport naming the first bad sequence number and what broke."""
     signed = list(SignedHead.objects.filter(chain=chain).order_by("sequence"))
-    wanted = {s.sequence for s in signed}
-    hashes = {}
-    expected_previous, expected_sequence, count = GENESIS, 1, 0
-    report = None
-    sha256 = hashlib.sha256
-    for rows in (_postgres_rows if connection.vendor == "postgresql" else _django_rows)(chain, batch):
-        for pk, sequence, previous_hash, entry_hash, body in rows:
-            count += 1
-            if sequence != expected_sequence:
-                what = "an entry is missing" if sequence > expected_sequence else "a sequence number repeats"
-                report = ChainReport(chain, count, expected_sequence, f"{what} (found {sequence})")
-                break
-            if previous_hash != expected_previous:
-                report = ChainReport(chain, count, sequence, "the link to the previous entry is broken")
-                break
-            if sha256(f"{previous_hash}\n{sequence}\n".encode() + body).hexdigest() != entry_hash and (
-                link_digest(previous_hash, sequence, _stored_body(pk)) != entry_hash
-            ):
-                report = ChainReport(chain, count, sequence, "the entry was altered (its hash does not match)")
-                break
-            if sequence in wanted:
-                hashes[sequence] = entry_hash
-            expected_previous, expected_sequence = entry_hash, expected_sequence + 1
-        if report is not None:
-            break
-    last = expected_sequence - 1
+    walk = _Walk(chain, {s.sequence for s in signed})
+    (_walk_postgres if connection.vendor == "postgresql" else _walk_python)(walk, batch)
+    report, count, hashes = walk.report, walk.count, walk.hashes
+    last = walk.last
     if report is None:
         public = platform_key().public_key()
         for head in signed:
@@ -309,6 +365,7 @@ def walk_chain(chain, *, batch=20_000):
             )
         else:
             report = ChainReport(chain, count)
+    report.rechecked = walk.rechecked
     return report
 
 

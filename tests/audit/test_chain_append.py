@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.test import RequestFactory
 
 from audit import chain
 from audit.access import AccessAction, AccessLogUnavailable, AccessRecord, record_access
@@ -76,10 +77,10 @@ def test_each_hash_follows_the_documented_rule_from_the_stored_row():
         previous = stored.entry_hash
     head = ChainHead.objects.get(chain=zone.code)
     assert (head.sequence, head.head_hash) == (3, previous)
-    assert verify_chain(zone.code).ok
-    if connection.vendor == "postgresql":  # the server-spelled body of verification is the canonical body itself
-        fast = [row for rows in chain._postgres_rows(zone.code, 100) for row in rows]
-        assert [row[4] for row in fast] == [_body(entry) for entry in stored_entries]
+    report = verify_chain(zone.code)
+    assert report.ok
+    if connection.vendor == "postgresql":  # the database's own check passed every entry: nothing re-checked
+        assert report.rechecked == 0
 
 
 @pytest.mark.django_db
@@ -157,3 +158,98 @@ def test_parallel_verification_names_the_broken_chain_and_passes_the_others(caps
     out = capsys.readouterr().out
     assert f"{zones[1].code}: BROKEN at sequence 3: the entry was altered" in out
     assert out.count("intact (4 entries)") == 2
+
+
+def _awkward_entries(zone):
+    """Entries with the values most likely to be spelled differently by PostgreSQL and Python."""
+    names = ['Caméra "Flagey" \\ 1', ", ", 'a", "b', "Gare du Midi 🚉", "tab\there"]
+    cameras = [CameraFactory(owner=zone, name=name) for name in names]
+    factory = RequestFactory()
+    cases = [
+        {"cameras": cameras[:1], "justification": "Ligne 1\nLigne 2\t« guillemets » \u2028 \x01 \x7f \\ \"q\"",
+         "details": {"b": [2, 1], "a": "é", "Z": None, "t": True}},
+        {"cameras": cameras[1:3], "details": {}, "occurred_at": datetime(2026, 5, 1, 8, 0, 0, tzinfo=UTC)},
+        {"cameras": cameras[1:2], "details": {"conditions": ["masking", "a, b"], "n": 3},
+         "window_start": datetime(2026, 5, 1, 7, 0, 0, 123, tzinfo=UTC),
+         "window_end": datetime(2026, 5, 1, 7, 30, 0, 999999, tzinfo=UTC)},
+        {"cameras": cameras[3:], "details": {"export": {"format": "csv", "filters": {"q": "Flagey", "user": "é"}}},
+         "request": factory.get("/", REMOTE_ADDR="2001:DB8:0:0::A", HTTP_USER_AGENT="Agent \"quoted\" ü")},
+        {"cameras": [], "details": {"x": 0.5, "y": -3, "ratio": 1.25, "list": []},
+         "request": factory.get("/", REMOTE_ADDR="::FFFF:10.0.0.1")},
+        {"cameras": cameras[:2], "details": {"deep": {"er": {"est": ["é", 1]}}}, "case_reference": "BR.12.LL.1/26",
+         "request": factory.get("/", REMOTE_ADDR="10.20.30.40")},
+        {"cameras": cameras[4:], "details": {"small": 1e-07}, "justification": ""},
+    ]  # fmt: skip
+    return [
+        record_access(AccessRecord(action=AccessAction.CONSULTATION, controller=zone, mode="playback", **case))
+        for case in cases
+    ]
+
+
+@on_postgres
+@pytest.mark.django_db
+def test_the_database_check_and_the_python_rule_agree_on_awkward_values():
+    """The body PostgreSQL spells out for verification is the canonical body (Python's rule) wherever it claims to
+    be, and a faithful JSON rendering of the row everywhere: deeper JSON and Python-spelled floats are the only
+    entries it leaves to Python."""
+    zone = OrganisationFactory()
+    _awkward_entries(zone)
+    stored = list(AccessLogEntry.objects.filter(chain=zone.code).order_by("sequence"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {chain.sql_body()} FROM audit_accesslogentry WHERE chain = %s ORDER BY sequence",  # noqa: S608
+            [zone.code],
+        )
+        spelled = [row[0].encode() for row in cursor.fetchall()]
+    expected = [_body(entry) for entry in stored]
+    assert [json.loads(text) for text in spelled] == [json.loads(body) for body in expected]  # faithful
+    differing = [entry.sequence for entry, text, body in zip(stored, spelled, expected, strict=True) if text != body]
+    assert differing == [6, 7]  # four levels of JSON; 1e-07, which PostgreSQL spells 0.0000001
+    report = verify_chain(zone.code)
+    assert report.ok and report.rechecked == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("camera_names", [","]),  # was [", "]: a one-character difference inside a JSON string
+        ("details", {"conditions": ["masking", "a,b"], "n": 3}),
+        ("justification", ""),
+        ("window_end", datetime(2026, 5, 1, 7, 30, 0, 999998, tzinfo=UTC)),
+        ("source_address", "2001:db8::b"),
+    ],
+)
+def test_an_alteration_of_an_awkward_value_is_named(field, value):
+    from audit.maintenance import set_maintenance
+
+    zone = OrganisationFactory()
+    entries = _awkward_entries(zone)
+    target = {"camera_names": 3, "details": 3, "justification": 1, "window_end": 3, "source_address": 4}[field]
+    set_maintenance(connection, True)
+    AccessLogEntry.objects.filter(pk=entries[target - 1].pk).update(**{field: value})
+    report = verify_chain(zone.code)
+    assert (report.first_bad_sequence, report.problem) == (target, "the entry was altered (its hash does not match)")
+
+
+@pytest.mark.django_db
+def test_source_addresses_are_stored_and_hashed_as_the_database_spells_them():
+    zone = OrganisationFactory()
+    factory = RequestFactory()
+    addresses = {
+        "2001:DB8:0:0::A": "2001:db8::a",
+        "::FFFF:10.0.0.1": "::ffff:10.0.0.1",
+        "::10.0.0.1": "::10.0.0.1" if connection.vendor == "postgresql" else "::a00:1",  # Django's spelling
+        "FE80::1%eth0": "fe80::1",
+        " 10.0.0.7 ": "10.0.0.7",
+        "2001:db8:0:0:1:0:0:1": "2001:db8::1:0:0:1",
+        "not an address": None,
+    }
+    for given in addresses:
+        request = factory.get("/", REMOTE_ADDR=given)
+        record_access(AccessRecord(action=AccessAction.CONSULTATION, controller=zone, request=request))
+    stored = list(AccessLogEntry.objects.filter(chain=zone.code).order_by("sequence"))
+    assert [entry.source_address for entry in stored] == list(addresses.values())
+    for entry in stored:
+        assert entry.entry_hash == _rule(entry.previous_hash, entry.sequence, _body(entry))
+    assert verify_chain(zone.code).ok
