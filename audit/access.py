@@ -5,6 +5,7 @@ and append-only storage behind the same call). If the entry cannot be written, A
 and the caller must refuse the access it describes (fail closed).
 """
 
+import ipaddress
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,7 +15,14 @@ from django.utils import timezone
 from .chain import append
 from .models import AccessAction, AccessLogEntry
 
-__all__ = ["PLATFORM_CHAIN", "AccessAction", "AccessLogUnavailable", "AccessRecord", "record_access"]
+__all__ = [
+    "PLATFORM_CHAIN",
+    "AccessAction",
+    "AccessLogUnavailable",
+    "AccessRecord",
+    "normal_address",
+    "record_access",
+]
 
 PLATFORM_CHAIN = "PLATFORM"  # platform-level events (sign-ins, memberships) that no camera owner controls
 
@@ -46,12 +54,29 @@ class AccessRecord:
     occurred_at: datetime | None = None
 
 
+def normal_address(value):
+    """An IP address spelled as PostgreSQL's inet type spells it (lower case, zeros compressed, an IPv4 address
+    embedded in IPv6 in dotted form), so the hashed body matches the stored row; None if it is not an address.
+    The entry hash covers the address: hashing "2001:DB8::A" while the database keeps "2001:db8::a" would make an
+    intact entry look altered."""
+    try:
+        address = ipaddress.ip_address(str(value).strip().split("%")[0])  # no IPv6 zone: inet has none
+    except ValueError:
+        return None
+    if address.version == 6:
+        words = [int.from_bytes(address.packed[i : i + 2], "big") for i in range(0, 16, 2)]
+        if not any(words[:5]) and (words[5] == 0xFFFF or (words[5] == 0 and words[6])):
+            return ("::ffff:" if words[5] else "::") + str(ipaddress.IPv4Address(address.packed[12:]))
+    return str(address)
+
+
 def _request_facts(request):
     if request is None:
         return "", None, ""
     meta = getattr(request, "META", {})
     request_id = getattr(request, "request_id", "") or meta.get("HTTP_X_REQUEST_ID", "")
-    return request_id[:64], meta.get("REMOTE_ADDR") or None, meta.get("HTTP_USER_AGENT", "")[:300]
+    address = meta.get("REMOTE_ADDR")
+    return request_id[:64], normal_address(address) if address else None, meta.get("HTTP_USER_AGENT", "")[:300]
 
 
 def record_access(record: AccessRecord) -> AccessLogEntry:
