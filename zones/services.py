@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.access import AccessAction, AccessRecord, record_access
 
+from . import twofactor
 from .models import ApiToken, Membership, UserSession
 
 __all__ = [
@@ -173,6 +174,7 @@ def backup_codes_regenerate(*, user):
     device.token_set.all().delete()
     codes = [_backup_code() for _ in range(BACKUP_CODE_COUNT)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    twofactor.second_factor_changed(user=user, change=twofactor.BACKUP_CODES_ISSUED, by=user)
     return codes
 
 
