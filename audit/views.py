@@ -18,6 +18,7 @@ from django.db.models import Count, Max
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -33,6 +34,7 @@ from .forms import VerifyForm
 
 PAGE_SIZE = 50
 ORDER = ("-occurred_at", "-id")
+COUNT_LIMIT = 10_000
 PURPOSES = dict(Purpose.choices)
 DECISIONS = dict(DECISION_CHOICES)
 
@@ -59,11 +61,45 @@ def _link(filters):
     return "?" + urlencode({name: value for name, value in filters.items() if value})
 
 
+class CappedPaginator(Paginator):
+    """Counts the matches only up to COUNT_LIMIT (+1, to know there are more): counting every match of a broad
+    filter over millions of entries takes seconds, and a DPO needs "more than 10,000", not the exact number.
+    The pages reach the newest COUNT_LIMIT entries; the exports stream every match."""
+
+    limit = COUNT_LIMIT
+
+    @cached_property
+    def count(self):
+        return self.object_list.order_by()[: self.limit + 1].count()  # SELECT COUNT(*) FROM (… LIMIT 10001)
+
+    @property
+    def capped(self):
+        return self.count > self.limit
+
+    @cached_property
+    def num_pages(self):
+        return min(super().num_pages, -(-self.limit // self.per_page))
+
+
+def console_page(entries, number):
+    """The console's page of these entries, newest first (also what benchmarks/bench_audit_console.py times)."""
+    return CappedPaginator(entries.order_by(*ORDER), PAGE_SIZE).get_page(number)
+
+
 def console_view(request):
     _require_log_reader(request)
     filterset = _filtered(request)
     entries = filterset.qs if not filterset.is_bound or filterset.is_valid() else filterset.queryset.none()
-    page = Paginator(entries.order_by(*ORDER), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = console_page(entries, request.GET.get("page"))
+    if page.paginator.capped:
+        messages.info(
+            request,
+            _(
+                "More than %(limit)s entries match: the pages show the newest %(limit)s. Narrow the filters to reach "
+                "older ones; the CSV and JSON exports contain every match."
+            )
+            % {"limit": f"{COUNT_LIMIT:,}"},
+        )
     for entry in page.object_list:
         _labelled(entry)
     query = request.GET.copy()
@@ -83,6 +119,8 @@ def console_view(request):
             "due": [a for a in found if not a.is_flag],
             "anomaly_window": anomalies.WINDOW_DAYS,
             "verify_form": VerifyForm(),
+            "count_capped": page.paginator.capped,
+            "count_limit": COUNT_LIMIT,
         },
     )
 

@@ -191,6 +191,28 @@ def test_the_page_is_newest_first_and_says_what_will_appear_when_empty(zones, dp
     assert b"No entry matches" in empty.content
 
 
+def test_past_the_count_limit_the_page_says_more_and_the_export_still_holds_every_match(zones, dpo_client, monkeypatch):
+    from audit import views
+
+    monkeypatch.setattr(views, "COUNT_LIMIT", 4)
+    monkeypatch.setattr(views.CappedPaginator, "limit", 4)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    written = [entry(zones[0], occurred_at=timezone.now() - timedelta(minutes=i)) for i in range(7)]
+    response = dpo_client.get(reverse("audit:console"))
+    page = response.context["page"]
+    assert (page.paginator.count, page.paginator.num_pages, response.context["count_capped"]) == (5, 2, True)
+    assert [e.pk for e in page.object_list] == [written[0].pk, written[1].pk]  # newest first
+    assert "More than 4 entries match" in response.content.decode()
+    last = dpo_client.get(reverse("audit:console"), {"page": 9}).context["page"]  # past the limit: last page
+    assert (last.number, [e.pk for e in last.object_list]) == (2, [written[2].pk, written[3].pk])
+    exported = json.loads(b"".join(dpo_client.get(reverse("audit:export_json")).streaming_content))
+    assert {e.pk for e in written} <= {item["id"] for item in exported}
+
+    few = dpo_client.get(reverse("audit:console"), {"q": "nothing like this"})
+    assert (few.context["page"].paginator.count, few.context["count_capped"]) == (0, False)
+    assert "More than" not in few.content.decode()
+
+
 # Exports --------------------------------------------------------------------------------------------------------
 
 
