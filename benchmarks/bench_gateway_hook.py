@@ -234,16 +234,16 @@ async def _exchange(port, payload, source):
 
 async def load(port, url_path, mix, rate, seconds):
     """Send rate*seconds requests at a constant rate; returns per-request results, the achieved rate, failures."""
-    results, failures = [], 0
+    results, failures = [], {}
     loop = asyncio.get_running_loop()
 
     async def one(kind, payload, planned, source):
-        nonlocal failures
         sent = loop.time()
         try:
             status = await _exchange(port, payload, source)
-        except (OSError, asyncio.IncompleteReadError):
-            failures += 1
+        except (OSError, asyncio.IncompleteReadError) as error:
+            name = getattr(error, "strerror", None) or type(error).__name__
+            failures[name] = failures.get(name, 0) + 1
             return
         done = loop.time()
         results.append((kind, status, done - sent, done - planned, done))
@@ -388,6 +388,10 @@ def main():
     report(hook, bare, args, vendor)
 
 
+def describe(failures):
+    return ", ".join(f"{n} {name}" for name, n in failures.items()) or "none"
+
+
 def report(hook, bare, args, vendor):
     ratio99 = hook["server"][0.99] / bare["server"][0.99]
     ratio50 = hook["server"][0.5] / bare["server"][0.5]
@@ -413,8 +417,8 @@ def report(hook, bare, args, vendor):
 Command: `.venv/bin/python benchmarks/bench_gateway_hook.py --rate {args.rate:g} --seconds {args.seconds:g}` \
 (DATABASE_URL selects the database).
 Load: constant rate (open loop) from an asyncio generator on the same machine, one connection per request as \
-MediaMTX does, {WARM_UP_SECONDS} s warm-up per phase; failed connections: {hook["failures"]} (hook), \
-{bare["failures"]} (bare). Mix: {mix}; {SESSIONS} live sessions on {CAMERAS} cameras; each \
+MediaMTX does, {WARM_UP_SECONDS} s warm-up per phase; failed requests: {describe(hook["failures"])} (hook), \
+{describe(bare["failures"])} (bare). Mix: {mix}; {SESSIONS} live sessions on {CAMERAS} cameras; each \
 worker sweeps for ended sessions every 2 s and checks each token in full every 30 s. Server time: gunicorn's \
 `%(D)s` per request. Latencies in ms.
 
