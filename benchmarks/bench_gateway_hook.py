@@ -450,7 +450,7 @@ CPU time of the request in its server thread (ms; not counting time spent waitin
 """
     from benchmarks.results import write_section
 
-    write_section("Media gateway hook under load", body)
+    write_section(f"Media gateway hook under load ({vendor})", body)
     print(body)
 
 
