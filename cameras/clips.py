@@ -59,6 +59,18 @@ def _escape_drawtext(text):
     return text
 
 
+def _first_timestamp(path):
+    """The file's first presentation time in seconds (0.0 when ffprobe cannot tell)."""
+    result = subprocess.run(  # noqa: S603 - fixed ffprobe arguments, no shell
+        ["ffprobe", "-v", "error", "-show_entries", "format=start_time", "-of", "csv=p=0", str(path)],  # noqa: S607
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    try:
+        return float(result.stdout.strip())
+    except ValueError:
+        return 0.0
+
+
 def cut_clip(segments, window_start, window_end, dest, *, exact=False, watermark="", timeout=3600):
     """Cut [window_start, window_end) from `segments` (Segment list, any order) into the MP4 file `dest`.
 
@@ -78,10 +90,14 @@ def cut_clip(segments, window_start, window_end, dest, *, exact=False, watermark
         lines = ["ffconcat version 1.0"]
         for segment in used:
             lines.append(f"file '{_escape_concat(segment.path.resolve())}'")
+            # inpoint/outpoint are timestamps inside the file, which need not start at zero (MPEG-TS muxers
+            # usually start at 1.4 s): offsets from the segment's start are moved by the file's first timestamp.
+            if segment.start < window_start or segment.end > window_end:
+                first = _first_timestamp(segment.path)
             if segment.start < window_start:
-                lines.append(f"inpoint {(window_start - segment.start).total_seconds():.6f}")
+                lines.append(f"inpoint {first + (window_start - segment.start).total_seconds():.6f}")
             if segment.end > window_end:
-                lines.append(f"outpoint {(window_end - segment.start).total_seconds():.6f}")
+                lines.append(f"outpoint {first + (window_end - segment.start).total_seconds():.6f}")
         listing.write_text("\n".join(lines) + "\n")
         partial = Path(work) / ("clip" + dest.suffix)
         command = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",

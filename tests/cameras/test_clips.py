@@ -66,3 +66,18 @@ def test_a_failed_cut_leaves_no_partial_clip(segments, tmp_path):
     with pytest.raises(ClipError):
         cut_clip(broken, T0, T0 + timedelta(seconds=3), dest)
     assert not dest.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_offsets_are_counted_from_the_files_own_first_timestamp(segments, tmp_path):
+    """MPEG-TS files usually start at 1.4 s, not 0: a cut must still start where the window does."""
+    first = float(
+        subprocess.run(
+            ["ffprobe", "-v", "error", "-show_entries", "format=start_time", "-of", "csv=p=0", str(segments[2].path)],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    )  # fmt: skip
+    assert first > 0.5  # the premise: this file does not start at zero
+    dest = tmp_path / "tail.mp4"
+    cut_clip(segments, T0 + timedelta(seconds=10), T0 + timedelta(seconds=12), dest, exact=True)
+    duration, _ = probe(dest)
+    assert abs(duration - 2.0) < 0.15
