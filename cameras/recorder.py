@@ -62,9 +62,9 @@ from django.utils import timezone
 
 from audit.access import AccessAction, AccessRecord, record_access
 
+from .media_processes import log_tail, public_uri, redact, stream_uri, terminate
 from .models import Camera, RecordingSegment, RecordingStream
 from .recording import recording_root
-from .relay import _public_uri, _redact, _stream_uri, _tail, _terminate
 
 __all__ = [
     "INCOMING",
@@ -297,7 +297,7 @@ class RecorderSupervisor:
             except Exception:
                 log.exception("Recorder: camera %s: could not close its recording cleanly", camera_id)
         for run in runs:  # whatever _release could not finish
-            _terminate(run.process)
+            terminate(run.process)
         self.runs.clear()
         with contextlib.suppress(Exception):
             close_old_connections()
@@ -342,7 +342,7 @@ class RecorderSupervisor:
         if exited:
             self._ended(state, run, f"ffmpeg exited with status {run.process.returncode}")
         elif time.monotonic() - run.progress > self.stall_seconds:
-            _terminate(run.process)
+            terminate(run.process)
             self._ended(state, run, f"no segment for {self.stall_seconds:g} s")
 
     # ---- starting and stopping ffmpeg
@@ -356,7 +356,7 @@ class RecorderSupervisor:
             return
         state.camera = camera
         try:
-            uri, secrets = _stream_uri(state.camera)
+            uri, secrets = stream_uri(state.camera)
         except Exception:  # an undecryptable credential must not stop the worker
             log.exception("Recorder: camera %s: cannot read its credentials", camera_id)
             uri, secrets = "", []
@@ -380,7 +380,7 @@ class RecorderSupervisor:
             self._retry_later(state, f"ffmpeg could not start: {exc}")
             return
         self.runs[camera_id] = _Run(camera_id, process, folder, log_path, secrets)
-        log.info("Recorder: camera %s: ffmpeg %s records %s", camera_id, process.pid, _public_uri(uri))
+        log.info("Recorder: camera %s: ffmpeg %s records %s", camera_id, process.pid, public_uri(uri))
         values = {"state": State.STARTING, "pid": process.pid, "retry_at": None}
         if state.failures:
             values["restarts"] = F("restarts") + 1
@@ -389,7 +389,7 @@ class RecorderSupervisor:
     def _ended(self, state, run, why):
         """ffmpeg exited or was stopped for stalling: index what it wrote, open a gap, try again after a backoff."""
         self._finish(state, run)
-        lines = [line for line in _redact(_tail(run.log_path), run.secrets).splitlines() if line.strip()]
+        lines = [line for line in redact(log_tail(run.log_path), run.secrets).splitlines() if line.strip()]
         detail = lines[-1].strip() if lines else why
         ran = time.monotonic() - run.started
         stable = run.segments > 0 and ran >= self.stable_seconds
@@ -404,7 +404,7 @@ class RecorderSupervisor:
 
     def _finish(self, state, run):
         """The run is over: wait for ffmpeg, index the rest of its list and the file it was writing, clean up."""
-        _terminate(run.process)
+        terminate(run.process)
         self.runs.pop(run.camera_id, None)
         self.harvest(state, run, ended=True)
         self.salvage(state, run)
@@ -416,7 +416,7 @@ class RecorderSupervisor:
         run = self.runs.get(camera_id)
         if state is None:
             if run is not None:
-                _terminate(run.process)
+                terminate(run.process)
                 self.runs.pop(camera_id, None)
             return
         if run is not None:

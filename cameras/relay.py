@@ -26,15 +26,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from .media_processes import log_tail, public_uri, redact, stream_uri, terminate
 from .models import Camera, RelayStream
-from .snapshots import _credentials, _with_credentials
 
 __all__ = [
     "PLAYLIST",
@@ -140,38 +139,6 @@ def ffmpeg_command(uri, *, segment_seconds=SEGMENT_SECONDS, list_size=LIST_SIZE,
     if setpriv:
         command = [setpriv, "--pdeathsig", "TERM", "--", *command]
     return command
-
-
-def _stream_uri(camera):
-    """The camera's main stream with its credentials (the same helper as the snapshots), and the secrets to hide."""
-    uri = camera.rtsp_main_uri or camera.rtsp_sub_uri
-    if not uri:
-        return "", []
-    username, password = _credentials(camera)
-    secrets = [s for s in (_with_credentials(uri, username, password), password) if s and s != uri]
-    return _with_credentials(uri, username, password), secrets
-
-
-def _redact(text, secrets):
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    # Any other user information in a URL, just in case.
-    return re.sub(r"(rtsps?://)[^/@\s]+@", r"\1***@", text)
-
-
-def _public_uri(uri):
-    parts = urlsplit(uri)
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
-
-
-def _tail(path, size=2000):
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, handle.tell() - size))
-            return handle.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
 
 
 # --- The worker ---------------------------------------------------------------------------------------------------
@@ -365,7 +332,7 @@ class RelaySupervisor:
         if camera is None:
             return
         try:
-            uri, secrets = _stream_uri(camera)
+            uri, secrets = stream_uri(camera)
         except Exception:  # an undecryptable credential must not stop the worker
             log.exception("Live relay: camera %s: cannot read its credentials", camera_id)
             uri, secrets = "", []
@@ -395,7 +362,7 @@ class RelaySupervisor:
             self._retry_later(camera_id, previous, Problem.NO_ANSWER, f"ffmpeg could not start: {exc}")
             return
         self.children[camera_id] = _Child(camera_id, process, folder, log_path, secrets)
-        log.info("Live relay: camera %s: ffmpeg %s started for %s", camera_id, process.pid, _public_uri(uri))
+        log.info("Live relay: camera %s: ffmpeg %s started for %s", camera_id, process.pid, public_uri(uri))
         values = {"state": STARTING, "pid": process.pid, "started_at": timezone.now(), "retry_at": None}
         if previous is not None:
             values["restarts"] = F("restarts") + 1
@@ -403,7 +370,7 @@ class RelaySupervisor:
 
     def _stop(self, camera_id):
         child = self.children[camera_id]
-        _terminate(child.process)
+        terminate(child.process)
         del self.children[camera_id]
         shutil.rmtree(child.folder, ignore_errors=True)
         with contextlib.suppress(OSError):
@@ -414,10 +381,10 @@ class RelaySupervisor:
     def _failed(self, child, why, *, kill=False):
         """ffmpeg exited (or is killed for stalling): say why, and try again after the backoff."""
         if kill:
-            _terminate(child.process)
+            terminate(child.process)
         del self.children[child.camera_id]
         shutil.rmtree(child.folder, ignore_errors=True)  # the view answers "not ready" until the next playlist
-        lines = [line for line in _redact(_tail(child.log_path), child.secrets).splitlines() if line.strip()]
+        lines = [line for line in redact(log_tail(child.log_path), child.secrets).splitlines() if line.strip()]
         detail = lines[-1].strip() if lines else why
         ran = time.monotonic() - child.started
         stable = child.running and ran >= self.stable_seconds  # it had been working: restart at once
@@ -503,17 +470,3 @@ def _mtime(entry):
         return entry.stat().st_mtime
     except OSError:
         return 0.0
-
-
-def _terminate(process, grace=3.0):
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(OSError):
-        process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(OSError):
-            process.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=5)

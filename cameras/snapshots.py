@@ -4,7 +4,6 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from django.core.files.base import ContentFile
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from requests.auth import HTTPDigestAuth
 
-from .crypto import decrypt_credentials
+from .crypto import camera_credentials, uri_with_credentials
 
 __all__ = ["SnapshotError", "grab_snapshot", "store_snapshot"]
 
@@ -23,10 +22,6 @@ JPEG_MAGIC = b"\xff\xd8"
 
 class SnapshotError(Exception):
     pass
-
-
-def _credentials(camera):
-    return decrypt_credentials(camera.credentials_encrypted) if camera.credentials_encrypted else ("", "")
 
 
 def _from_http(camera, username, password):
@@ -48,16 +43,6 @@ def _from_http(camera, username, password):
     return body
 
 
-def _with_credentials(uri, username, password):
-    if not username:
-        return uri
-    parts = urlsplit(uri)
-    host = parts.hostname + (f":{parts.port}" if parts.port else "")
-    # Percent-encoded, so a password with "@", ":" or "/" keeps the address whole (ffmpeg decodes it).
-    userinfo = f"{quote(username, safe='')}:{quote(password or '', safe='')}"
-    return urlunsplit((parts.scheme, f"{userinfo}@{host}", parts.path, parts.query, parts.fragment))
-
-
 def _from_rtsp(uri, username, password):
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
@@ -65,7 +50,7 @@ def _from_rtsp(uri, username, password):
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / "frame.jpg"
         # The password is on ffmpeg's command line for the second this runs; ffmpeg has no other way to take it.
-        command = [ffmpeg, "-nostdin", "-loglevel", "error", "-i", _with_credentials(uri, username, password),
+        command = [ffmpeg, "-nostdin", "-loglevel", "error", "-i", uri_with_credentials(uri, username, password),
                    "-frames:v", "1", "-q:v", "4", "-y", str(target)]  # fmt: skip
         try:
             subprocess.run(command, capture_output=True, timeout=TIMEOUT_SECONDS, check=True)  # noqa: S603
@@ -82,7 +67,7 @@ def _from_rtsp(uri, username, password):
 
 def grab_snapshot(camera):
     """JPEG bytes of the camera's current picture."""
-    username, password = _credentials(camera)
+    username, password = camera_credentials(camera)
     if camera.snapshot_uri:
         try:
             return _from_http(camera, username, password)

@@ -79,9 +79,9 @@ def test_a_page_that_is_not_an_image_is_refused_with_a_reason(snapshot_server):
 def test_credentials_with_reserved_characters_keep_the_stream_address_whole():
     from urllib.parse import unquote, urlsplit
 
-    from cameras.snapshots import _with_credentials
+    from cameras.crypto import uri_with_credentials
 
-    uri = _with_credentials("rtsp://10.0.0.5:554/Streaming/101?x=1", "ops@zone", "p@ss:w/rd#1")
+    uri = uri_with_credentials("rtsp://10.0.0.5:554/Streaming/101?x=1", "ops@zone", "p@ss:w/rd#1")
     parts = urlsplit(uri)
     assert (parts.hostname, parts.port, parts.path, parts.query) == ("10.0.0.5", 554, "/Streaming/101", "x=1")
     assert (unquote(parts.username), unquote(parts.password)) == ("ops@zone", "p@ss:w/rd#1")
