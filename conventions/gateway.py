@@ -173,5 +173,6 @@ def auth_hook(request):
     answer = viewing_gate(token=token, camera_id=camera_id, action=action)
     if not answer.allowed:
         return _answer(answer.status, answer.reason)
-    _remember(answer.session_id, data.get("id"), data.get("protocol"))
+    if action == "read":  # only live sessions are kicked through the control API (a GatewayConnection each)
+        _remember(answer.session_id, data.get("id"), data.get("protocol"))
     return _answer(200, "ok", answer.session_id)
