@@ -10,6 +10,24 @@ from audit.chain import record_verification, walk_chain
 from audit.models import AccessLogEntry, ChainHead
 
 
+def _chains_with_entries():
+    """Every chain holding entries. On PostgreSQL by skipping along the (chain, sequence) index, one probe per
+    chain, rather than a DISTINCT over every entry (seconds at a million entries)."""
+    if connection.vendor != "postgresql":
+        return set(AccessLogEntry.objects.values_list("chain", flat=True).distinct())
+    table = AccessLogEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH RECURSIVE chains(chain) AS (
+                    (SELECT chain FROM {table} ORDER BY chain LIMIT 1)
+                    UNION ALL
+                    SELECT (SELECT e.chain FROM {table} e WHERE e.chain > c.chain ORDER BY e.chain LIMIT 1)
+                    FROM chains c WHERE c.chain IS NOT NULL
+                ) SELECT chain FROM chains WHERE chain IS NOT NULL"""  # noqa: S608 - fixed table name
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
 def _walk(chain):
     """In a worker process: its own database connection (the parent closed its own before forking)."""
     try:
@@ -30,7 +48,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, org, jobs, **options):
         sizes = dict(ChainHead.objects.values_list("chain", "sequence"))
-        for chain in AccessLogEntry.objects.values_list("chain", flat=True).distinct():
+        for chain in _chains_with_entries():  # a chain whose head row is missing is verified too
             sizes.setdefault(chain, 0)
         if org:
             if org not in sizes:
