@@ -34,7 +34,7 @@ from .forms import VerifyForm
 
 PAGE_SIZE = 50
 ORDER = ("-occurred_at", "-id")
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = 1_000
 PURPOSES = dict(Purpose.choices)
 DECISIONS = dict(DECISION_CHOICES)
 
@@ -63,14 +63,23 @@ def _link(filters):
 
 class CappedPaginator(Paginator):
     """Counts the matches only up to COUNT_LIMIT (+1, to know there are more): counting every match of a broad
-    filter over millions of entries takes seconds, and a DPO needs "more than 10,000", not the exact number.
-    The pages reach the newest COUNT_LIMIT entries; the exports stream every match."""
+    filter over millions of entries takes seconds, and a DPO needs "more than 1,000", not the exact number.
+    The pages reach the newest COUNT_LIMIT entries; the exports stream every match.
+
+    One statement reads the (time, id) of the newest COUNT_LIMIT + 1 matches, in the page order: their number is
+    the count and every page is a slice of them, whose entries are then read by primary key. So the filters (a
+    text search over millions of entries, say) are evaluated once per page, and a broad filter stops at the
+    first matches it meets walking the time index backwards."""
 
     limit = COUNT_LIMIT
 
     @cached_property
+    def _matches(self):
+        return list(self.object_list.values_list("id", flat=True)[: self.limit + 1])
+
+    @cached_property
     def count(self):
-        return self.object_list.order_by()[: self.limit + 1].count()  # SELECT COUNT(*) FROM (… LIMIT 10001)
+        return len(self._matches)
 
     @property
     def capped(self):
@@ -79,6 +88,13 @@ class CappedPaginator(Paginator):
     @cached_property
     def num_pages(self):
         return min(super().num_pages, -(-self.limit // self.per_page))
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        ids = self._matches[bottom : bottom + self.per_page]
+        rows = {entry.pk: entry for entry in self.object_list.filter(pk__in=ids)}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
 def console_page(entries, number):

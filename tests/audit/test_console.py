@@ -212,6 +212,16 @@ def test_past_the_count_limit_the_page_says_more_and_the_export_still_holds_ever
     assert (few.context["page"].paginator.count, few.context["count_capped"]) == (0, False)
     assert "More than" not in few.content.decode()
 
+    monkeypatch.setattr(views, "COUNT_LIMIT", 10)  # every match known: the pages are picked from them
+    monkeypatch.setattr(views.CappedPaginator, "limit", 10)
+    same_time = entry(zones[0], occurred_at=written[3].occurred_at)  # a tie on time: the higher id comes first
+    pages = [dpo_client.get(reverse("audit:console"), {"action": "consultation", "page": n}) for n in (1, 2, 3, 4, 5)]
+    assert {p.context["count_capped"] for p in pages} == {False}
+    shown = [e.pk for p in pages[:4] for e in p.context["page"].object_list]
+    expected = [w.pk for w in written[:3]] + [same_time.pk] + [w.pk for w in written[3:]]
+    assert shown == expected and pages[0].context["page"].paginator.count == 8
+    assert [e.pk for e in pages[4].context["page"].object_list] == [written[5].pk, written[6].pk]  # past the end: last
+
 
 # Exports --------------------------------------------------------------------------------------------------------
 
