@@ -5,7 +5,7 @@
    the same row without chaining: the same entry built the same way, one raw INSERT statement through the same
    connection in autocommit (target: >= 1,000 appends/s, ratio <= 2). Also appends inside a caller's transaction
    (a savepoint each), for information.
-2. `manage.py verify_audit` over 1,000,000 entries (target < 10 s).
+2. `manage.py verify_audit` over 1,000,000 entries (target < 10 s), with the load average at the time.
 
 Run: `DATABASE_URL=postgres://… .venv/bin/python benchmarks/bench_audit.py [--entries 1000000]` (PostgreSQL is
 the target; without DATABASE_URL a SQLite file is used). Writes its section of benchmarks/RESULTS.md.
@@ -160,6 +160,7 @@ def main():
             cursor.execute("VACUUM ANALYZE audit_accesslogentry")
     total = AccessLogEntry.objects.count()
     connection.close()
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     out = io.StringIO()
     started = time.perf_counter()
     call_command("verify_audit", stdout=out)
@@ -173,6 +174,8 @@ def main():
     body = f"""Run {when} on {os.cpu_count()} CPU(s), Python {platform.python_version()}, {connection.vendor}.
 Command: `DATABASE_URL=… .venv/bin/python benchmarks/bench_audit.py --entries {entries}`.
 Appends: {WRITERS} writer processes x {PER_WRITER} entries, two rounds alternating the kinds, best round of each.
+Verification: PostgreSQL checks hashes, links and sequences, Python judges only the rows that fail (audit/chain.py).
+Load average (1, 5, 15 min) just before verification: {load}.
 
 | measure | result | target | verdict |
 |---|---|---|---|

@@ -29,7 +29,6 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.core.paginator import Paginator  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.http import QueryDict  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
@@ -73,16 +72,37 @@ def _request(actor, params):
     return request
 
 
-def _console_query(actor, params):
-    """The console view's query: filters, newest first, the first page with its count (audit/views.py)."""
+def _entries(actor, params):
     from audit import views
 
     filterset = views._filtered(_request(actor, params))
     entries = filterset.qs if not filterset.is_bound or filterset.is_valid() else None
     assert entries is not None, filterset.errors
-    page = Paginator(entries.order_by(*views.ORDER), views.PAGE_SIZE).get_page(None)
+    return entries
+
+
+def _console_query(actor, params):
+    """The console view's query: filters, newest first, the first page with its capped count (audit/views.py)."""
+    from audit import views
+
+    page = views.console_page(_entries(actor, params), None)
     rows = list(page.object_list)
     return page.paginator.count, len(rows)
+
+
+def _plans(actor, params):
+    """EXPLAIN ANALYZE of the filtered statement (the newest COUNT_LIMIT + 1 ids; the page is then read by id)."""
+    from audit import views
+
+    entries = _entries(actor, params)
+    statements = [entries.order_by(*views.ORDER).values_list("id", flat=True)[: views.COUNT_LIMIT + 1]]
+    out = []
+    with connection.cursor() as cursor:
+        for queryset in statements:
+            sql, sql_params = queryset.query.sql_with_params()
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}", sql_params)
+            out.append("\n".join(row[0] for row in cursor.fetchall()))
+    return out
 
 
 def _filter_sets():
@@ -130,6 +150,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=10_000_000)
     parser.add_argument("--reuse", action="store_true", help="Keep the database if it holds the entries.")
+    parser.add_argument("--explain", action="store_true", help="Print each filter set's query plans too.")
     args = parser.parse_args()
     assert connection.vendor == "postgresql", "this benchmark is for PostgreSQL"
     from audit.models import AccessLogEntry
@@ -143,6 +164,7 @@ def main():
     if have < args.entries:
         _seed(args.entries)
     total = AccessLogEntry.objects.count()
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     rows = []
     samples = []
     for label, actor, params in _filter_sets():
@@ -156,22 +178,28 @@ def main():
         if not label.endswith("(baseline)"):
             samples += times
         print(f"{label}: {count:,} entries, median {statistics.median(times):.0f} ms", flush=True)
+        if args.explain:
+            for plan in _plans(actor, params):
+                print(plan, "\n", flush=True)
     samples.sort()
     p95 = samples[max(0, round(0.95 * len(samples)) - 1)]
     baseline = rows[0][3]
 
+    from audit import views
     from benchmarks.results import write_section
 
     lines = "\n".join(
-        f"| {label} | `{', '.join(f'{k}={v}' for k, v in params.items()) or '-'}` | {count:,} | {median:.0f} ms | "
+        f"| {label} | `{', '.join(f'{k}={v}' for k, v in params.items()) or '-'}` | "
+        f"{f'more than {views.COUNT_LIMIT:,}' if count > views.COUNT_LIMIT else f'{count:,}'} | {median:.0f} ms | "
         f"{worst:.0f} ms |"
         for label, params, count, median, worst in rows
     )
     body = f"""Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPU(s), Python \
 {platform.python_version()}, {connection.vendor}, {total:,} entries.
 Command: `DATABASE_URL=…/cctv_bench_console .venv/bin/python benchmarks/bench_audit_console.py --entries \
-{args.entries}`. Each filter set: one warm-up, then {REPEATS} timed runs of the console's query (filters, newest
-first, first page of 50 with Django's COUNT).
+{args.entries} --reuse`. Load average at the start: {load}. Each filter set: one warm-up, then {REPEATS} timed runs of
+the console's query (audit.views.console_page: the ids of the newest {views.COUNT_LIMIT + 1:,} matches, in page
+order, give the capped count and the page; then the first page of 50 read by id).
 
 | filter set | filters | matching | median | worst |
 |---|---|---|---|---|
