@@ -38,4 +38,3 @@ def register_change_log():
     auditlog.register(apps.get_model("conventions", "DeclaredIncident"))
     auditlog.register(apps.get_model("conventions", "FootageRequest"), m2m_fields={"cameras"})
     auditlog.register(apps.get_model("conventions", "Approval"))
-    auditlog.register(apps.get_model("conventions", "ApprovalDelegation"))

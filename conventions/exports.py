@@ -22,13 +22,14 @@ from django.utils.translation import gettext as _
 
 from audit.access import AccessAction, AccessRecord, record_access
 from cameras.clips import ClipError, cut_clip
-from cameras.evidence import decrypt_stream, write_package
+from cameras.evidence import PackageError, decrypt_stream, write_package
 from cameras.recording import segments_between
 
 from .models import EvidenceExport, FootageRequest, Mode
 from .policy import evaluate
 
 __all__ = [
+    "GRANTED",
     "ExportGone",
     "export_build",
     "export_download",
@@ -239,8 +240,10 @@ def _finish(export, footage, written):
 
 
 def export_download(*, actor, export, request=None):
-    """Open the package for its requester: checks the link, counts the download and logs it as a disclosure
-    (before a byte leaves: no log, no download). Returns an iterator of plaintext chunks."""
+    """Open the package for its requester: checks the link, opens the package and reads its first chunk (so that a
+    missing or damaged package is neither counted nor logged), then counts the download and logs it as a
+    disclosure, all before a byte leaves (no log, no download). Returns an iterator of plaintext chunks.
+    Raises PermissionDenied, ExportGone, AccessLogUnavailable, PackageError, OSError."""
     with transaction.atomic():
         export = (
             EvidenceExport.objects.select_for_update()
@@ -256,22 +259,39 @@ def export_download(*, actor, export, request=None):
             raise ExportGone(_("The download link has expired."))
         if export.downloads >= export.downloads_allowed:
             raise ExportGone(_("This package has been downloaded as many times as allowed."))
-        export.downloads += 1
-        export.save(update_fields=["downloads"])
-        record_access(
-            AccessRecord(
-                action=AccessAction.DISCLOSURE, controller=footage.owner, actor=actor.user,
-                actor_organisation=actor.organisation, cameras=list(footage.cameras.all()),
-                window_start=footage.window_start, window_end=footage.window_end, mode=Mode.EXPORT,
-                purpose=footage.purpose, justification=footage.justification, case_reference=footage.case_reference,
-                prosecutor_reference=footage.prosecutor_reference, recipient=footage.organisation,
-                convention_version=footage.convention_version, decision="allow", reason="export_download",
-                request=request,
-                details={"footage_request": footage.reference, "package": str(export.package_id),
-                         "manifest_sha256": export.sha256, "download": export.downloads},
-            )
-        )  # fmt: skip
-    return decrypt_stream(package_path(export), str(export.package_id))
+        chunks = decrypt_stream(package_path(export), str(export.package_id))
+        try:
+            first = next(chunks, None)  # opens the file, unwraps its key, authenticates the first chunk
+            if first is None:
+                raise PackageError("The package holds no chunk.")
+            export.downloads += 1
+            export.save(update_fields=["downloads"])
+            record_access(
+                AccessRecord(
+                    action=AccessAction.DISCLOSURE, controller=footage.owner, actor=actor.user,
+                    actor_organisation=actor.organisation, cameras=list(footage.cameras.all()),
+                    window_start=footage.window_start, window_end=footage.window_end, mode=Mode.EXPORT,
+                    purpose=footage.purpose, justification=footage.justification,
+                    case_reference=footage.case_reference, prosecutor_reference=footage.prosecutor_reference,
+                    recipient=footage.organisation, convention_version=footage.convention_version,
+                    decision="allow", reason="export_download", request=request,
+                    details={"footage_request": footage.reference, "package": str(export.package_id),
+                             "manifest_sha256": export.sha256, "download": export.downloads},
+                )
+            )  # fmt: skip
+        except BaseException:
+            chunks.close()
+            raise
+    return _streamed(first, chunks)
+
+
+def _streamed(first, chunks):
+    """The chunk already read, then the rest; the package file closes when the response closes."""
+    try:
+        yield first
+        yield from chunks
+    finally:
+        chunks.close()
 
 
 def exports_purge_due(*, at=None):

@@ -19,11 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.access import AccessAction, AccessRecord, record_access
+from cameras.models import CameraGroupUserObjectPermission
+from cameras.selectors import APPROVE_GROUP
 from zones.models import Membership, Role
 from zones.notifications import notify
 
 from .live import clean_justification
-from .models import Approval, ApprovalDelegation, ConventionVersion, FootageRequest, Mode, Purpose
+from .models import Approval, ConventionVersion, FootageRequest, Mode, Purpose
 from .policy import decide, evaluate
 
 __all__ = [
@@ -165,24 +167,25 @@ def _take_under_break_glass(actor, footage, cameras, version, at, request):
 
 
 def approvers_of(footage):
-    """The people who may decide: the owner's approvers, and delegates whose camera groups cover every camera of
-    the request. Never the requester."""
-    users = {
-        m.user
-        for m in Membership.objects.filter(
-            organisation=footage.owner, role=Role.APPROVER, is_active=True, user__is_active=True
-        ).select_related("user")
-    }
+    """The people who may decide: the owner's approvers, and the people to whom the owner's chief delegated the
+    approval of requests for camera groups (cameras.approve_group_requests) that together hold every camera of the
+    request. Each still holds an active membership in the owner; never the requester."""
+    members = Membership.objects.filter(organisation=footage.owner, is_active=True, user__is_active=True)
+    users = {m.user for m in members.filter(role=Role.APPROVER).select_related("user")}
     camera_ids = set(footage.cameras.values_list("pk", flat=True))
-    delegations = ApprovalDelegation.objects.filter(
-        organisation=footage.owner, revoked_at__isnull=True, delegate__is_active=True
-    ).select_related("delegate")
+    granted = CameraGroupUserObjectPermission.objects.filter(
+        permission__codename=APPROVE_GROUP,
+        content_object__owner=footage.owner,
+        content_object__cameras__in=camera_ids,
+        user__in=members.values("user_id"),
+    ).values_list("user_id", "content_object__cameras")
     covered = {}
-    for delegation in delegations:
-        covered.setdefault(delegation.delegate, set()).update(
-            delegation.group.cameras.filter(pk__in=camera_ids).values_list("pk", flat=True)
-        )
-    users |= {user for user, cameras in covered.items() if cameras >= camera_ids}
+    for user_id, camera_id in granted:
+        if camera_id in camera_ids:
+            covered.setdefault(user_id, set()).add(camera_id)
+    delegates = [user_id for user_id, cameras in covered.items() if camera_ids and cameras >= camera_ids]
+    if delegates:
+        users |= {m.user for m in members.filter(user_id__in=delegates).select_related("user")}
     return {user for user in users if user.pk != footage.requester_id}
 
 

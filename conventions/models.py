@@ -449,24 +449,6 @@ class Approval(models.Model):
         return f"{self.request} · {self.approver_name} · {self.decision}"
 
 
-class ApprovalDelegation(models.Model):
-    """The owner's chief lets a person approve requests for one camera group without the approver role."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    group = models.ForeignKey(CameraGroup, verbose_name=_("camera group"), on_delete=models.CASCADE, related_name="+")
-    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("approval delegation")
-        verbose_name_plural = _("approval delegations")
-
-    def __str__(self):
-        return f"{self.delegate} → {self.group}"
-
-
 class EvidenceExport(models.Model):
     """The evidence package of an approved request: clips cut by a worker, signed, encrypted at rest, offered to
     the requester through an expiring link for a number of downloads, and purged when its retention ends."""

@@ -9,12 +9,10 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cameras.models import CameraGroup
 from cameras.selectors import camera_list
 
 from .footage import REQUEST_MODES, request_preview
@@ -25,7 +23,6 @@ from .policy import Reason
 
 __all__ = [
     "DecisionForm",
-    "DelegationForm",
     "ExportForm",
     "FootageRequestForm",
     "MAX_CAMERAS",
@@ -294,18 +291,3 @@ class ExportForm(forms.Form):
         initial=True,
         help_text=_("Names your organisation, the request and the time on every frame (re-encodes)."),
     )
-
-
-class DelegationForm(forms.Form):
-    group = forms.ModelChoiceField(label=_("Camera group"), queryset=None)
-    delegate = forms.ModelChoiceField(label=_("Person"), queryset=None)
-
-    def __init__(self, *args, actor, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = CameraGroup.objects.filter(owner=actor.organisation).order_by("name")
-        self.fields["delegate"].queryset = (
-            get_user_model()
-            .objects.filter(memberships__organisation=actor.organisation, memberships__is_active=True, is_active=True)
-            .distinct()
-            .order_by("last_name", "first_name", "username")
-        )

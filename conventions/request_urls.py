@@ -19,6 +19,4 @@ urlpatterns = [
     path("<int:pk>/export/", views.export_view, name="export"),
     path("exports/<int:pk>/progress/", views.export_progress_view, name="export_progress"),
     path("exports/<int:pk>/download/", views.download_view, name="download"),
-    path("delegations/", views.delegations_view, name="delegations"),
-    path("delegations/<int:pk>/revoke/", views.delegation_revoke_view, name="delegation_revoke"),
 ]

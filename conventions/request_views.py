@@ -1,5 +1,4 @@
-"""Pages for footage requests, approvals, break-glass reviews, approval delegations and evidence exports (mounted at
-/requests/).
+"""Pages for footage requests, approvals, break-glass reviews and evidence exports (mounted at /requests/).
 
 Requests are read through conventions.selectors (another organisation's request is a 404) and every step goes
 through conventions.footage and conventions.exports; the views only translate between forms and those. The new
@@ -11,14 +10,12 @@ import logging
 import mimetypes
 from pathlib import Path
 
-from auditlog.context import set_actor
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,17 +24,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.access import AccessLogUnavailable
 from cameras.evidence import PackageError
-from cameras.selectors import camera_list
+from cameras.selectors import APPROVE_GROUP, camera_list, delegated_groups
 from zones.models import Role
 
-from . import exports, footage, selectors
+from . import exports, footage, playback, selectors
 from .api.filters import FootageRequestFilterSet
-from .models import ApprovalDelegation, EvidenceExport, FootageRequest, Mode, Purpose
+from .models import EvidenceExport, FootageRequest, Mode, Purpose
 from .policy import SHARED_CAMERA_ROLES
 from .request_forms import (
     MAX_CAMERAS,
     DecisionForm,
-    DelegationForm,
     ExportForm,
     FootageRequestForm,
     ReviewForm,
@@ -61,9 +57,8 @@ def _can_request(actor):
 
 
 def _is_delegate(actor):
-    return ApprovalDelegation.objects.filter(
-        organisation=actor.organisation, delegate=actor.user, revoked_at__isnull=True
-    ).exists()
+    """The chief delegated to the person the approval of requests for some camera group (the camera groups page)."""
+    return delegated_groups(user=actor.user, codename=APPROVE_GROUP, owner=actor.organisation).exists()
 
 
 def _tabs(actor):
@@ -362,6 +357,13 @@ def _may_prepare(actor, item, current):
     return item.requester_id == actor.user.pk and item.mode == Mode.EXPORT and granted and current is None
 
 
+def _may_play(actor, item):
+    """The requester plays the footage in the portal while the request is granted (approved or break-glass) and
+    before its access_until; the playback pages ask the decision function again for every camera."""
+    mine = item.requester_id == actor.user.pk and item.organisation_id == actor.organisation.pk
+    return mine and not playback.lapsed_reason(item)
+
+
 def _detail_page(request, item, *, decision_form=None, review_form=None, export_form=None, status=200):
     actor = request.actor
     can_decide = (
@@ -388,6 +390,7 @@ def _detail_page(request, item, *, decision_form=None, review_form=None, export_
         "can_withdraw": item.requester_id == actor.user.pk and item.status == FootageRequest.Status.SUBMITTED,
         "can_review": can_review,
         "can_prepare": _may_prepare(actor, item, current),
+        "can_play": _may_play(actor, item),
         "decision_form": decision_form or DecisionForm(),
         "review_form": review_form or ReviewForm(),
         "export_form": export_form or ExportForm(),
@@ -512,16 +515,10 @@ def zip_response(chunks, reference):
 
 
 def opened(actor, export, request):
-    """Count and log the download, then open the package (its first chunk read at once, so that a damaged or
-    missing file answers before the response starts). Raises PermissionDenied, ExportGone, PackageError, OSError."""
-    chunks = iter(exports.export_download(actor=actor, export=export, request=request))
-    first = next(chunks, b"")
-
-    def all_chunks():
-        yield first
-        yield from chunks
-
-    return all_chunks()
+    """The package's chunks: exports.export_download opens the package (reads its first chunk) before it counts
+    and logs the download, so a damaged or missing file answers before anything is counted, logged or sent.
+    Raises PermissionDenied, ExportGone, AccessLogUnavailable, PackageError, OSError."""
+    return exports.export_download(actor=actor, export=export, request=request)
 
 
 @require_POST
@@ -543,68 +540,3 @@ def download_view(request, pk):
                    "message": _("The package cannot be opened; the platform administrators are told.")}  # fmt: skip
         return render(request, "requests/export_gone.html", context, status=503)
     return zip_response(chunks, reference)
-
-
-# --- Approval delegations -----------------------------------------------------------------------------------------
-
-
-def _require_chief(actor):
-    if not actor.has_role(Role.CHIEF):
-        raise PermissionDenied(_("Only the chief delegates the approval of footage requests."))
-
-
-def _delegations_page(request, form, status=200):
-    delegations = selectors.approval_delegation_list(actor=request.actor).order_by("revoked_at", "-created_at")
-    return render(
-        request,
-        "requests/delegations.html",
-        {
-            "form": form,
-            "active": [d for d in delegations if not d.revoked_at],
-            "revoked": [d for d in delegations if d.revoked_at][:50],
-        },  # fmt: skip
-        status=status,
-    )
-
-
-@never_cache
-def delegations_view(request):
-    """The chief lets a person of the organisation approve requests for the cameras of one group."""
-    actor = request.actor
-    _require_chief(actor)
-    if request.method != "POST":
-        return _delegations_page(request, DelegationForm(actor=actor))
-    form = DelegationForm(request.POST, actor=actor)
-    if not form.is_valid():
-        return _delegations_page(request, form, status=400)
-    group, delegate = form.cleaned_data["group"], form.cleaned_data["delegate"]
-    with transaction.atomic(), set_actor(actor.user):
-        exists = selectors.approval_delegation_list(actor=actor).filter(
-            group=group, delegate=delegate, revoked_at__isnull=True
-        )
-        if exists.exists():
-            form.add_error(None, _("%(person)s already approves for %(group)s.") % {"person": delegate, "group": group})
-            return _delegations_page(request, form, status=400)
-        ApprovalDelegation.objects.create(
-            organisation=actor.organisation, group=group, delegate=delegate, created_by=actor.user
-        )
-    messages.success(
-        request, _("%(person)s may now approve requests for %(group)s.") % {"person": delegate, "group": group}
-    )
-    return redirect("requests:delegations")
-
-
-@require_POST
-def delegation_revoke_view(request, pk):
-    actor = request.actor
-    _require_chief(actor)
-    delegation = get_object_or_404(selectors.approval_delegation_list(actor=actor), pk=pk)
-    with transaction.atomic(), set_actor(actor.user):
-        if delegation.revoked_at is None:
-            delegation.revoked_at = timezone.now()
-            delegation.save(update_fields=["revoked_at"])
-    messages.success(
-        request,
-        _("%(person)s no longer approves for %(group)s.") % {"person": delegation.delegate, "group": delegation.group},
-    )
-    return redirect("requests:delegations")

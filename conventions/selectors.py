@@ -6,12 +6,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from cameras.models import Camera
+from cameras.selectors import APPROVE_GROUP, delegated_groups
 from zones.models import Role
 
-from .models import ApprovalDelegation, Convention, EvidenceExport, FootageRequest, LiveSession
+from .models import Convention, EvidenceExport, FootageRequest, LiveSession
 
 __all__ = [
-    "approval_delegation_list",
     "break_glass_to_review",
     "convention_get",
     "convention_list",
@@ -85,11 +85,11 @@ def _footage_requests():
 
 
 def _delegated_camera_ids(actor):
-    """Cameras of the acting organisation whose requests the person may decide by delegation of the chief."""
-    groups = ApprovalDelegation.objects.filter(
-        organisation=actor.organisation, delegate=actor.user, revoked_at__isnull=True
-    ).values("group_id")
-    return Camera.objects.filter(owner=actor.organisation, groups__in=groups).values("pk")
+    """Cameras of the acting organisation whose requests the person may decide by delegation of the chief: those of
+    the groups on which they hold cameras.approve_group_requests (the acting organisation's chief grants it on the
+    camera groups page; an actor always holds an active membership there)."""
+    groups = delegated_groups(user=actor.user, codename=APPROVE_GROUP, owner=actor.organisation)
+    return Camera.objects.filter(owner=actor.organisation, groups__in=groups.values("pk")).values("pk")
 
 
 def footage_requests_mine(*, actor):
@@ -155,12 +155,3 @@ def evidence_export_list(*, actor):
 
 def evidence_export_get(*, actor, pk):
     return get_object_or_404(evidence_export_list(actor=actor), pk=pk)
-
-
-def approval_delegation_list(*, actor):
-    """The approval delegations of the acting organisation; only its chief reads and manages them."""
-    if not actor.has_role(Role.CHIEF):
-        return ApprovalDelegation.objects.none()
-    return ApprovalDelegation.objects.filter(organisation=actor.organisation).select_related(
-        "group", "delegate", "created_by"
-    )

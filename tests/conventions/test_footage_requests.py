@@ -9,8 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from audit.models import AccessAction, AccessLogEntry
-from conventions import footage
-from conventions.models import ApprovalDelegation, FootageRequest, Mode, Purpose
+from cameras.selectors import APPROVE_GROUP
+from cameras.services import delegation_grant, delegation_revoke
+from conventions import footage, selectors
+from conventions.models import FootageRequest, Mode, Purpose
 from tests.factories import CameraFactory, CameraGroupFactory, MembershipFactory
 from zones.models import Notification
 from zones.tenancy import actor_for
@@ -116,13 +118,82 @@ def test_a_delegate_of_the_camera_group_decides_and_one_rejection_ends_it(setup)
     group = CameraGroupFactory(owner=camera.owner)
     camera.groups.add(group)
     delegate = actor(camera.owner, "operator")
-    ApprovalDelegation.objects.create(organisation=camera.owner, group=group, delegate=delegate.user,
-                                      created_by=provider_chief.user)  # fmt: skip
+    delegation_grant(actor=provider_chief, group=group, user=delegate.user, codename=APPROVE_GROUP)
     request = submit(operator, camera)
+    assert delegate.user in footage.approvers_of(request)
+    assert list(selectors.footage_requests_to_decide(actor=delegate)) == [request]
     footage.request_decide(actor=delegate, footage=request, approve=False, reason="Not proportionate here")
     request.refresh_from_db()
     assert request.status == FootageRequest.Status.REJECTED
     assert AccessLogEntry.objects.get(action=AccessAction.DECISION).decision == "deny"
+
+
+@pytest.fixture
+def two_cameras(parties, make_convention):
+    """Two police cameras of the provider shared under one convention, its chief, and an operator of the consumer."""
+    provider, consumer, provider_chief, _ = parties
+    cameras = [CameraFactory(owner=provider, legal_regime="police") for _ in range(2)]
+    make_convention(provider_chief, consumer, cameras=cameras)
+    return cameras, provider_chief, actor(consumer, "operator")
+
+
+def test_a_delegate_decides_only_when_their_groups_hold_every_camera_of_the_request(two_cameras):
+    (first, second), chief, operator = two_cameras
+    north, south = CameraGroupFactory(owner=first.owner), CameraGroupFactory(owner=first.owner)
+    north.cameras.add(first)
+    south.cameras.add(second)
+    delegate = actor(first.owner, "operator")
+    delegation_grant(actor=chief, group=north, user=delegate.user, codename=APPROVE_GROUP)
+    start = timezone.now() - timedelta(days=2)
+    request = footage.request_submit(
+        actor=operator, cameras=[first, second], window_start=start, window_end=start + timedelta(minutes=10),
+        purpose=Purpose.CRIMINAL_INVESTIGATION, mode=Mode.PLAYBACK, justification=WHY, case_reference="PV 1/2",
+    )  # fmt: skip
+    # One group holds only one of the two cameras: the delegate reads the request but does not decide it.
+    assert delegate.user not in footage.approvers_of(request)
+    assert not selectors.footage_requests_to_decide(actor=delegate).exists()
+    assert selectors.footage_request_get(actor=delegate, pk=request.pk) == request
+    assert not Notification.objects.filter(recipient=delegate.user).exists()
+    with pytest.raises(PermissionDenied):
+        footage.request_decide(actor=delegate, footage=request, approve=True, reason="Proportionate, case opened")
+    # With the second group delegated too, their groups hold every camera.
+    delegation_grant(actor=chief, group=south, user=delegate.user, codename=APPROVE_GROUP)
+    assert delegate.user in footage.approvers_of(request)
+    assert list(selectors.footage_requests_to_decide(actor=delegate)) == [request]
+    footage.request_decide(actor=delegate, footage=request, approve=True, reason="Proportionate, case opened")
+    request.refresh_from_db()
+    assert request.status == FootageRequest.Status.APPROVED
+
+
+def test_only_the_approval_right_counts_and_only_while_the_delegate_is_a_member(two_cameras):
+    (camera, _other), chief, operator = two_cameras
+    group = CameraGroupFactory(owner=camera.owner)
+    group.cameras.add(camera)
+    manager, delegate = actor(camera.owner, "operator"), actor(camera.owner, "operator")
+    delegation_grant(actor=chief, group=group, user=manager.user, codename="manage_group_cameras")
+    delegation_grant(actor=chief, group=group, user=delegate.user, codename=APPROVE_GROUP)
+    request = submit(operator, camera, mode=Mode.PLAYBACK)
+    assert {manager.user, delegate.user} & footage.approvers_of(request) == {delegate.user}
+    delegate.memberships[0].is_active = False
+    delegate.memberships[0].save()
+    assert delegate.user not in footage.approvers_of(request)
+
+
+def test_a_revoked_delegation_no_longer_decides(setup):
+    operator, camera, _, _, provider_chief = setup
+    group = CameraGroupFactory(owner=camera.owner)
+    camera.groups.add(group)
+    delegate = actor(camera.owner, "operator")
+    delegation = delegation_grant(actor=provider_chief, group=group, user=delegate.user, codename=APPROVE_GROUP)
+    request = submit(operator, camera)
+    assert delegate.user in footage.approvers_of(request)
+    delegation_revoke(actor=provider_chief, delegation=delegation)
+    assert delegate.user not in footage.approvers_of(request)
+    assert not selectors.footage_requests_to_decide(actor=delegate).exists()
+    with pytest.raises(PermissionDenied):
+        footage.request_decide(actor=delegate, footage=request, approve=False, reason="Not proportionate here")
+    request.refresh_from_db()
+    assert request.status == FootageRequest.Status.SUBMITTED and not request.approvals.exists()
 
 
 def test_deadlines_remind_then_escalate_once(setup):

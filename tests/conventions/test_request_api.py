@@ -11,8 +11,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from audit.models import AccessAction, AccessLogEntry
+from cameras.selectors import APPROVE_GROUP
+from cameras.services import delegation_grant, delegation_revoke
 from conventions import exports
-from conventions.models import ApprovalDelegation, EvidenceExport, FootageRequest, Purpose
+from conventions.models import EvidenceExport, FootageRequest, Purpose
 from tests.factories import CameraFactory, CameraGroupFactory, MembershipFactory, OrganisationFactory, api_token_for
 from tests.support.recordings import record_segments
 
@@ -137,15 +139,22 @@ def test_a_delegate_rejects_and_the_requester_withdraws_another(setup, parties):
     group = CameraGroupFactory(owner=camera.owner)
     camera.groups.add(group)
     delegate = MembershipFactory(organisation=camera.owner, role="operator")
-    ApprovalDelegation.objects.create(organisation=camera.owner, group=group, delegate=delegate.user,
-                                      created_by=parties[2].user)  # fmt: skip
+    chief = parties[2]
+    delegation = delegation_grant(actor=chief, group=group, user=delegate.user, codename=APPROVE_GROUP)
     first = create(api(operator), body(camera)).json()
+    to_decide = api(delegate).get(reverse("footagerequest-list"), {"list": "decide"}).json()["results"]
+    assert [row["id"] for row in to_decide] == [first["id"]]
     response = api(delegate).post(reverse("footagerequest-reject", args=[first["id"]]), {"reason": "Not needed"})
     assert response.status_code == 200 and response.json()["status"] == "rejected"
     second = create(api(operator), body(camera)).json()
     assert api(delegate).post(reverse("footagerequest-withdraw", args=[second["id"]])).status_code == 403
     withdrawn = api(operator).post(reverse("footagerequest-withdraw", args=[second["id"]]))
     assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+    third = create(api(operator), body(camera)).json()
+    delegation_revoke(actor=chief, delegation=delegation)
+    assert api(delegate).get(reverse("footagerequest-list"), {"list": "decide"}).json()["count"] == 0
+    refused = api(delegate).post(reverse("footagerequest-reject", args=[third["id"]]), {"reason": "Not needed"})
+    assert refused.status_code == 404
 
 
 def test_break_glass_and_its_review(setup):

@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AccessAction, AccessLogEntry
+from cameras.selectors import APPROVE_GROUP, delegation_list
+from cameras.services import delegation_grant
 from conventions import exports, footage, services
-from conventions.models import ApprovalDelegation, EvidenceExport, FootageRequest, Mode, Purpose
+from conventions.models import EvidenceExport, FootageRequest, Mode, Purpose
 from tests.factories import CameraFactory, CameraGroupFactory, OrganisationFactory
 from tests.support.recordings import record_segments
 from zones.tenancy import actor_for
@@ -233,16 +235,12 @@ def test_a_delegate_of_the_camera_group_decides(shared, signed_in, person):
     group = CameraGroupFactory(owner=camera.owner, name="Namur")
     camera.groups.add(group)
     delegate = person(camera.owner, "operator")
-    chief_client = signed_in(people["chief"])
-    response = chief_client.post(reverse("requests:delegations"), {"group": group.pk, "delegate": delegate.user.pk})
-    assert response.status_code == 302
-    delegation = ApprovalDelegation.objects.get()
-    assert delegation.created_by == people["chief"].user and delegation.delegate == delegate.user
-    chief_client.logout()
+    delegation_grant(actor=as_actor(people["chief"]), group=group, user=delegate.user, codename=APPROVE_GROUP)
 
     item = submitted(shared, mode=Mode.PLAYBACK)
     delegate_client = signed_in(delegate)
     assert item.reference in delegate_client.get(reverse("requests:list"), {"list": "decide"}).content.decode()
+    assert "Your decision" in delegate_client.get(reverse("requests:detail", args=[item.pk])).content.decode()
     delegate_client.post(
         reverse("requests:decide", args=[item.pk]), {"decision": "reject", "reason": "Not proportionate"}
     )
@@ -250,21 +248,36 @@ def test_a_delegate_of_the_camera_group_decides(shared, signed_in, person):
     assert item.status == FootageRequest.Status.REJECTED
 
 
-def test_only_the_chief_manages_delegations_and_revokes_them(shared, signed_in, person):
+def test_delegations_are_managed_on_the_camera_groups_page_and_a_revoked_one_no_longer_decides(
+    shared, signed_in, person
+):
     camera, _convention, people = shared
-    group = CameraGroupFactory(owner=camera.owner)
+    group = CameraGroupFactory(owner=camera.owner, name="Namur")
+    camera.groups.add(group)
     delegate = person(camera.owner, "operator")
-    stranger = person(OrganisationFactory(), "operator")
+    chief = as_actor(people["chief"])
+    delegation_grant(actor=chief, group=group, user=delegate.user, codename=APPROVE_GROUP)
+    item = submitted(shared, mode=Mode.PLAYBACK)
+
     chief_client = signed_in(people["chief"])
-    foreign = chief_client.post(reverse("requests:delegations"), {"group": group.pk, "delegate": stranger.user.pk})
-    assert foreign.status_code == 400 and not ApprovalDelegation.objects.exists()
-    chief_client.post(reverse("requests:delegations"), {"group": group.pk, "delegate": delegate.user.pk})
-    delegation = ApprovalDelegation.objects.get()
-    chief_client.post(reverse("requests:delegation_revoke", args=[delegation.pk]))
-    delegation.refresh_from_db()
-    assert delegation.revoked_at is not None
+    listing = chief_client.get(reverse("requests:list")).content.decode()
+    assert f'href="{reverse("cameras:groups")}"' in listing and "Approval delegations" in listing
+    assert chief_client.get("/requests/delegations/").status_code == 404
+    groups_page = chief_client.get(reverse("cameras:groups")).content.decode()
+    assert "Approve footage requests" in groups_page and str(delegate.user) in groups_page
+    delegation = delegation_list(actor=chief).get()
+    chief_client.post(reverse("cameras:delegation_revoke", args=[delegation.pk]))
+    assert not delegation_list(actor=chief).exists()
     chief_client.logout()
-    assert signed_in(people["operator"]).get(reverse("requests:delegations")).status_code == 403
+
+    delegate_client = signed_in(delegate)
+    assert item.reference not in delegate_client.get(reverse("requests:list"), {"list": "decide"}).content.decode()
+    refused = delegate_client.post(
+        reverse("requests:decide", args=[item.pk]), {"decision": "approve", "reason": "Proportionate, case open"}
+    )
+    assert refused.status_code == 404
+    item.refresh_from_db()
+    assert item.status == FootageRequest.Status.SUBMITTED and not item.approvals.exists()
 
 
 def test_break_glass_is_taken_at_once_and_reviewed_by_the_owners_dpo(shared, signed_in):
@@ -281,7 +294,11 @@ def test_break_glass_is_taken_at_once_and_reviewed_by_the_owners_dpo(shared, sig
     dpo_client.post(reverse("requests:review", args=[item.pk]), {"note": "Justified: robbery in progress"})
     item.refresh_from_db()
     assert item.reviewed_by == people["dpo"].user
-    assert "Break-glass reviewed by" in dpo_client.get(reverse("requests:detail", args=[item.pk])).content.decode()
+    page = dpo_client.get(reverse("requests:detail", args=[item.pk])).content.decode()
+    assert "Break-glass reviewed by" in page and reverse("playback:watch", args=[item.pk]) not in page
+    dpo_client.logout()
+    requester_page = signed_in(people["operator"]).get(reverse("requests:detail", args=[item.pk])).content.decode()
+    assert f'href="{reverse("playback:watch", args=[item.pk])}"' in requester_page
 
 
 def test_another_organisations_request_is_a_404(shared, signed_in, person):
@@ -361,4 +378,42 @@ def test_only_the_requester_downloads_and_others_cannot_see_the_progress(approve
     outsider = signed_in(person(OrganisationFactory(), "operator"))
     assert outsider.get(reverse("requests:export_progress", args=[export.pk])).status_code == 404
     assert outsider.post(reverse("requests:download", args=[export.pk])).status_code == 404
+    assert not AccessLogEntry.objects.filter(action=AccessAction.DISCLOSURE).exists()
+
+
+def test_the_requester_is_offered_playback_while_the_request_gives_access(shared, signed_in, person):
+    _camera, _convention, people = shared
+    item = submitted(shared, mode=Mode.PLAYBACK)
+    watch = f'href="{reverse("playback:watch", args=[item.pk])}"'
+    detail = reverse("requests:detail", args=[item.pk])
+    client = signed_in(people["operator"])
+    assert watch not in client.get(detail).content.decode()  # waiting for the approvers
+    footage.request_decide(actor=as_actor(people["approvers"][0]), footage=item, approve=True, reason="Needed here")
+    item.refresh_from_db()
+    assert item.status == FootageRequest.Status.APPROVED
+    assert watch in client.get(detail).content.decode()
+    colleague = person(item.organisation, "chief")
+    client.logout()
+    assert watch not in signed_in(colleague).get(detail).content.decode()  # the requester only
+    FootageRequest.objects.filter(pk=item.pk).update(access_until=timezone.now() - timedelta(minutes=1))
+    client = signed_in(people["operator"])
+    assert watch not in client.get(detail).content.decode()  # access ended
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated"])
+def test_a_package_that_cannot_be_opened_is_neither_counted_nor_logged(approved, signed_in, monkeypatch, damage):
+    item, people = approved
+    monkeypatch.setattr(exports, "_send", lambda pk: None)
+    export = exports.export_request(actor=as_actor(people["operator"]), footage=item, watermark=False)
+    assert exports.export_build(export.pk) == EvidenceExport.Status.READY
+    export.refresh_from_db()
+    path = exports.package_path(export)
+    if damage == "missing":
+        path.unlink()
+    else:
+        path.write_bytes(path.read_bytes()[:80])
+    response = signed_in(people["operator"]).post(reverse("requests:download", args=[export.pk]))
+    assert response.status_code == 503 and "cannot be opened" in response.content.decode()
+    export.refresh_from_db()
+    assert export.downloads == 0
     assert not AccessLogEntry.objects.filter(action=AccessAction.DISCLOSURE).exists()
