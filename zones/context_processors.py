@@ -13,7 +13,6 @@ NAVIGATION = [
     (_("Live"), "live:start", {Role.CHIEF, Role.OPERATOR}),
     (_("Watching my cameras"), "live:on_my_cameras", {Role.CHIEF, Role.OPERATOR, Role.DPO}),
     (_("Footage requests"), "requests:list", {Role.CHIEF, Role.OPERATOR, Role.APPROVER, Role.DPO}),
-    (_("Approval delegations"), "cameras:groups", {Role.CHIEF}),
     (_("Access log"), "audit:console", {Role.DPO, Role.CHIEF, Role.SUPERVISOR, Role.PLATFORM_ADMIN}),
     (_("Transparency report"), "audit:report", {Role.MAYOR, Role.SUPERVISOR}),
     (_("Camera groups"), "cameras:groups", {Role.CHIEF}),
