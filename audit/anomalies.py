@@ -196,6 +196,7 @@ def repeated_denials(entries, since):
     rows = (
         entries.filter(occurred_at__gte=since, actor_id__isnull=False)
         .filter(Q(decision="deny") | Q(action=AccessAction.DENIED))
+        .exclude(action=AccessAction.APPROVAL)  # an approver's rejection is not a refused attempt
         .order_by("actor_id", "occurred_at", "id")
         .values_list("actor_id", "actor_name", "occurred_at", "chain", "id")
     )

@@ -19,6 +19,7 @@ class AccessAction(models.TextChoices):
     MEMBERSHIP_CHANGE = "membership_change", _("Membership change")
     TWO_FACTOR_CHANGE = "two_factor_change", _("Second-factor change")
     SESSION_END = "session_end", _("End of a viewing session")
+    APPROVAL = "approval", _("Approval decision on a footage request")
 
 
 class AccessLogEntry(models.Model):

@@ -211,6 +211,7 @@ class ScopeReport:
 def _kind():
     """Each entry's place in the report; None for entries the report does not count (sign-ins, erasures...)."""
     return Case(
+        When(action=AccessAction.APPROVAL, then=Value(None)),  # approvers deciding: no access to the images
         When(Q(action=AccessAction.DENIED) | Q(decision="deny"), then=Value(DENIED)),
         When(action__in=[AccessAction.CONSULTATION, AccessAction.DECISION], then=Value(ACCESS)),
         When(action=AccessAction.DISCLOSURE, then=Value(DISCLOSURE)),

@@ -259,7 +259,7 @@ def request_decide(*, actor, footage, approve, reason, request=None):
         }.get(footage.status, f"approval_{approvals}_of_{footage.approvals_required}")
         record_access(
             AccessRecord(
-                action=AccessAction.DECISION, controller=footage.owner, actor=actor.user,
+                action=AccessAction.APPROVAL, controller=footage.owner, actor=actor.user,
                 actor_organisation=actor.organisation, cameras=list(footage.cameras.all()),
                 window_start=footage.window_start, window_end=footage.window_end, mode=footage.mode,
                 purpose=footage.purpose, justification=footage.justification,

@@ -166,4 +166,4 @@ def test_an_operator_gets_footage_of_another_zone_through_four_eyes_and_download
         expect(log_table).to_contain_text(reason)
     expect(log_table).to_contain_text("Midi tram stop")
     actions = set(AccessLogEntry.objects.filter(controller_code=provider.code).values_list("action", flat=True))
-    assert {AccessAction.DECISION, AccessAction.DISCLOSURE} <= actions
+    assert {AccessAction.APPROVAL, AccessAction.DISCLOSURE} <= actions

@@ -88,7 +88,7 @@ def test_four_eyes_needs_two_distinct_approvers_and_each_decision_is_logged(setu
     footage.request_decide(actor=second, footage=request, approve=True, reason="Agreed with my colleague")
     request.refresh_from_db()
     assert request.status == FootageRequest.Status.APPROVED and request.access_until > timezone.now()
-    decisions = AccessLogEntry.objects.filter(action=AccessAction.DECISION).order_by("sequence")
+    decisions = AccessLogEntry.objects.filter(action=AccessAction.APPROVAL).order_by("sequence")
     assert [e.reason for e in decisions] == ["approval_1_of_2", "approved"]
     assert decisions[1].details["footage_request"] == request.reference
     assert decisions[1].recipient_code == operator.organisation.code
@@ -125,7 +125,7 @@ def test_a_delegate_of_the_camera_group_decides_and_one_rejection_ends_it(setup)
     footage.request_decide(actor=delegate, footage=request, approve=False, reason="Not proportionate here")
     request.refresh_from_db()
     assert request.status == FootageRequest.Status.REJECTED
-    assert AccessLogEntry.objects.get(action=AccessAction.DECISION).decision == "deny"
+    assert AccessLogEntry.objects.get(action=AccessAction.APPROVAL).decision == "deny"
 
 
 @pytest.fixture
@@ -246,3 +246,17 @@ def test_break_glass_mail_reaches_chief_and_dpo_after_commit(setup, django_captu
     with django_capture_on_commit_callbacks(execute=True):
         submit(operator, camera, mode=Mode.PLAYBACK, break_glass=True)
     assert len(mail.outbox) == 1 and dpo.user.email in mail.outbox[0].to
+
+
+def test_approvers_deciding_are_neither_accesses_nor_denied_attempts_in_reports_and_flags(setup):
+    from audit.anomalies import repeated_denials
+    from audit.reports import grouped_rows
+
+    operator, camera, _, (first, second), _ = setup
+    request = submit(operator, camera)
+    footage.request_decide(actor=first, footage=request, approve=False, reason="Not proportionate for this")
+    assert AccessLogEntry.objects.filter(action=AccessAction.APPROVAL).count() == 1
+    now = timezone.now()
+    rows = grouped_rows(controllers={camera.owner.code}, start=now - timedelta(days=1), end=now + timedelta(days=1))
+    assert rows == []
+    assert repeated_denials(AccessLogEntry.objects.all(), now - timedelta(days=1)) == []

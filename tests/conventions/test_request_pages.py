@@ -217,7 +217,7 @@ def test_four_eyes_through_the_pages_and_the_requester_cannot_approve(shared, si
     second_client.post(reverse("requests:decide", args=[item.pk]), {"decision": "approve", "reason": "Agreed, needed"})
     item.refresh_from_db()
     assert item.status == FootageRequest.Status.APPROVED
-    reasons = list(AccessLogEntry.objects.filter(action=AccessAction.DECISION).values_list("reason", flat=True))
+    reasons = list(AccessLogEntry.objects.filter(action=AccessAction.APPROVAL).values_list("reason", flat=True))
     assert reasons == ["approval_1_of_2", "approved"]
 
 
