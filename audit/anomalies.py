@@ -7,9 +7,10 @@
     previous 14 days (days without any entry count as 0) and at least 20.
 (c) repeated_denials: at least 5 denied entries for the same actor within one hour (overlapping bursts are
     merged into one flag).
-(d) break_glass_overdue / break_glass_due: every allowed break-glass access awaits review (there is no review
-    workflow yet); once details.conditions.review_due_at has passed it is overdue (a flag), before that it is
-    "due" (listed for information). An entry without a deadline counts as overdue.
+(d) break_glass_overdue / break_glass_due: an allowed break-glass access awaits review until the footage request
+    it belongs to (details.footage_request) is reviewed by the owner's chief or DPO; once
+    details.conditions.review_due_at has passed it is overdue (a flag), before that it is "due" (listed for
+    information). An entry without a deadline counts as overdue.
 """
 
 import statistics
@@ -23,7 +24,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from conventions.models import ConventionVersion, TimeCondition
+from conventions.models import ConventionVersion, FootageRequest, TimeCondition
 
 from . import selectors
 from .api.filters import BRUSSELS, local_day_start
@@ -242,8 +243,20 @@ def repeated_denials(entries, since):
 
 def break_glass(entries, since, now):
     found = []
-    rows = entries.filter(occurred_at__gte=since, decision="allow", reason="break_glass").order_by("-occurred_at")
-    for entry in rows[: LIMIT * 5]:
+    rows = list(
+        entries.filter(occurred_at__gte=since, decision="allow", reason="break_glass").order_by("-occurred_at")[
+            : LIMIT * 5
+        ]
+    )
+    references = {e.details.get("footage_request") for e in rows if isinstance(e.details, dict)} - {None}
+    reviewed = set(
+        FootageRequest.objects.filter(reference__in=references, reviewed_at__isnull=False).values_list(
+            "reference", flat=True
+        )
+    )
+    for entry in rows:
+        if isinstance(entry.details, dict) and entry.details.get("footage_request") in reviewed:
+            continue  # the owner's chief or DPO has reviewed this use
         conditions = entry.details.get("conditions") if isinstance(entry.details, dict) else None
         raw = conditions.get("review_due_at") if isinstance(conditions, dict) else None
         due = parse_datetime(raw) if isinstance(raw, str) else None

@@ -147,6 +147,7 @@ def _take_under_break_glass(actor, footage, cameras, version, at, request):
             actor=actor, camera=camera, mode=footage.mode, purpose=footage.purpose, window_start=footage.window_start,
             window_end=footage.window_end, justification=footage.justification, case_reference=footage.case_reference,
             prosecutor_reference=footage.prosecutor_reference, break_glass=True, at=at, request=request,
+            details={"footage_request": footage.reference},
         )  # fmt: skip
         if not decision:
             raise FootageRefused({camera: decision.reason})

@@ -380,7 +380,7 @@ def evaluate(*, actor, camera, mode, purpose, window_start=None, window_end=None
 
 def decide(*, actor, camera, mode, purpose, justification="", window_start=None, window_end=None,
            case_reference="", prosecutor_reference="", break_glass=False, at=None, request=None,
-           logged_as=AccessAction.DECISION):  # fmt: skip
+           logged_as=AccessAction.DECISION, details=None):  # fmt: skip
     """The decision, written to the access log in the caller's transaction. No log, no access.
 
     `logged_as` names what an allowed decision is recorded as when it is the access itself (a live session is a
@@ -413,7 +413,7 @@ def decide(*, actor, camera, mode, purpose, justification="", window_start=None,
                 decision="allow" if decision.allowed else "deny",
                 reason=decision.reason,
                 request=request,
-                details={"conditions": decision.conditions} if decision.conditions else {},
+                details={**({"conditions": decision.conditions} if decision.conditions else {}), **(details or {})},
                 occurred_at=at,
             )
         )

@@ -260,3 +260,16 @@ def test_approvers_deciding_are_neither_accesses_nor_denied_attempts_in_reports_
     rows = grouped_rows(controllers={camera.owner.code}, start=now - timedelta(days=1), end=now + timedelta(days=1))
     assert rows == []
     assert repeated_denials(AccessLogEntry.objects.all(), now - timedelta(days=1)) == []
+
+
+def test_a_break_glass_use_shows_in_the_dpo_console_until_it_is_reviewed(setup):
+    from audit.anomalies import BREAK_GLASS_OVERDUE, find_anomalies
+
+    operator, camera, *_ = setup
+    dpo = actor(camera.owner, "dpo")
+    request = submit(operator, camera, mode=Mode.PLAYBACK, break_glass=True)
+    late = request.review_due_at + timedelta(minutes=1)
+    flags = [a for a in find_anomalies(actor=dpo, now=late) if a.kind == BREAK_GLASS_OVERDUE]
+    assert len(flags) == 1
+    footage.break_glass_review(actor=dpo, footage=request, note="Justified by the hostage situation")
+    assert not [a for a in find_anomalies(actor=dpo, now=late) if a.kind.startswith("break_glass")]
