@@ -1,5 +1,6 @@
 """Writes on the camera catalogue: create, onboard over ONVIF, credentials, groups and delegations."""
 
+from auditlog.context import set_actor
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -55,6 +56,18 @@ def camera_create(*, actor, group=None, username="", password="", **fields):
 def camera_set_credentials(*, camera, username, password):
     camera.credentials_encrypted = encrypt_credentials(username, password)
     camera.save(update_fields=["credentials_encrypted", "updated_at"])
+
+
+@transaction.atomic
+def camera_set_recording(*, actor, camera, recorded):
+    """The owner's chief decides whether the platform records this camera even when no convention shares it
+    (the recorder picks the change up on its next look)."""
+    if not actor.has_role(Role.CHIEF) or camera.owner_id != actor.organisation.pk:
+        raise PermissionDenied(_("Only the owner's chief decides whether the platform records a camera."))
+    with set_actor(actor.user):
+        camera.recorded_centrally = bool(recorded)
+        camera.save(update_fields=["recorded_centrally", "updated_at"])
+    return camera
 
 
 def camera_onboard(*, actor, onvif_address, username, password, name="", group=None, latitude, longitude, **fields):

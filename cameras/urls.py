@@ -15,5 +15,6 @@ urlpatterns = [
     path("groups/delegations/<int:pk>/revoke/", views.delegation_revoke_view, name="delegation_revoke"),
     path("<int:pk>/", views.camera_detail_view, name="detail"),
     path("<int:pk>/snapshot/", views.camera_snapshot_view, name="snapshot"),
+    path("<int:pk>/recording/", views.camera_recording_view, name="recording"),
     path("<int:pk>/snapshot/refresh/", views.camera_snapshot_refresh_view, name="snapshot_refresh"),
 ]

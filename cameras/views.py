@@ -53,7 +53,9 @@ def _can_add(actor):
 
 def camera_detail_view(request, pk):
     camera = selectors.camera_get(actor=request.actor, pk=pk)
-    return render(request, "cameras/camera_detail.html", {"camera": camera})
+    actor = request.actor
+    is_owner_chief = camera.owner_id == actor.organisation.pk and actor.has_role(Role.CHIEF)
+    return render(request, "cameras/camera_detail.html", {"camera": camera, "is_owner_chief": is_owner_chief})
 
 
 @require_POST
@@ -66,6 +68,18 @@ def camera_snapshot_refresh_view(request, pk):
         raise PermissionDenied(_("Only the owner's people take snapshots of a camera."))
     refresh_snapshot.delay(camera.pk)
     messages.info(request, _("A new snapshot was requested; reload the page in a few seconds."))
+    return redirect("cameras:detail", pk=camera.pk)
+
+
+@require_POST
+def camera_recording_view(request, pk):
+    camera = selectors.camera_get(actor=request.actor, pk=pk)
+    recorded = request.POST.get("recorded") == "on"
+    services.camera_set_recording(actor=request.actor, camera=camera, recorded=recorded)
+    if recorded:
+        messages.success(request, _("The platform records this camera from now on."))
+    else:
+        messages.success(request, _("The platform records this camera only while a convention asks for it."))
     return redirect("cameras:detail", pk=camera.pk)
 
 

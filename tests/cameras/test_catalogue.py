@@ -196,3 +196,25 @@ def test_list_detail_and_map_in_each_language(language, client, person, signed_i
         assert all(word in page for word in words), (name, words)
     page = client.get(reverse("cameras:detail", args=[camera.pk])).content.decode()
     assert all(word in page for word in detail_words)
+
+
+def test_the_owners_chief_decides_whether_the_platform_records_a_camera(person, signed_in, client):
+    from django.urls import reverse
+
+    from tests.factories import CameraFactory
+
+    chief = person(role="chief")
+    camera = CameraFactory(owner=chief.organisation)
+    signed_in(chief)
+    page = client.get(reverse("cameras:detail", args=[camera.pk])).content.decode()
+    assert "Record it on the platform" in page
+    assert client.post(reverse("cameras:recording", args=[camera.pk]), {"recorded": "on"}).status_code == 302
+    camera.refresh_from_db()
+    assert camera.recorded_centrally
+    operator = person(chief.organisation, role="operator")
+    client.logout()
+    signed_in(operator)
+    assert "Record it on the platform" not in client.get(reverse("cameras:detail", args=[camera.pk])).content.decode()
+    assert client.post(reverse("cameras:recording", args=[camera.pk]), {"recorded": "off"}).status_code == 403
+    camera.refresh_from_db()
+    assert camera.recorded_centrally
