@@ -31,6 +31,7 @@ from .policy import decide, evaluate
 __all__ = [
     "FootageRefused",
     "approvers_of",
+    "break_glass_live_record",
     "break_glass_review",
     "can_decide",
     "request_decide",
@@ -156,6 +157,11 @@ def _take_under_break_glass(actor, footage, cameras, version, at, request):
     footage.access_until = at + timedelta(hours=version.emergency_max_hours)
     footage.review_due_at = at + timedelta(hours=version.emergency_review_hours)
     footage.save(update_fields=["status", "decided_at", "access_until", "review_due_at"])
+    _tell_break_glass(actor, footage)
+
+
+def _tell_break_glass(actor, footage):
+    """The owner's chief and DPO hear of a break-glass use at once (portal and e-mail)."""
     notify(
         organisation=footage.owner, roles=[Role.CHIEF, Role.DPO], kind="break_glass",
         subject=_("Break-glass: %(organisation)s took footage of your cameras (%(reference)s)")
@@ -165,6 +171,23 @@ def _take_under_break_glass(actor, footage, cameras, version, at, request):
            "due": f"{footage.review_due_at:%Y-%m-%d %H:%M} UTC"},
         link=f"/requests/{footage.pk}/",
     )  # fmt: skip
+
+
+def break_glass_live_record(*, actor, cameras, version, purpose, justification, case_reference, at):
+    """Live viewing under a convention's emergency clause is kept as a footage request taken under break-glass
+    (mode live), so that it is announced, escalated and reviewed exactly like recorded footage taken that way."""
+    hours = timedelta(hours=version.emergency_max_hours)
+    footage = FootageRequest.objects.create(
+        reference=f"pending-{at.timestamp()}-{actor.user.pk}", requester=actor.user, organisation=actor.organisation,
+        owner=cameras[0].owner, convention_version=version, justification=justification,
+        case_reference=case_reference or "—", submitted_at=at, due_at=at, window_start=at, window_end=at + hours,
+        mode=Mode.LIVE, purpose=purpose, status=FootageRequest.Status.BREAK_GLASS, decided_at=at,
+        access_until=at + hours, review_due_at=at + timedelta(hours=version.emergency_review_hours),
+    )  # fmt: skip
+    footage.cameras.set(cameras)
+    _next_reference(footage)
+    _tell_break_glass(actor, footage)
+    return footage
 
 
 def approvers_of(footage):

@@ -101,7 +101,7 @@ def _viewer_limit_reached(actor, camera, decision, at):
     return watching.count() >= limit
 
 
-def _refuse(actor, refusals, *, purpose, justification, case_reference, request):
+def _refuse(actor, refusals, *, purpose, justification, case_reference, request, break_glass=False):
     """Log every refusal as a denied attempt (committed even though no session starts), then raise."""
     for camera, reason in refusals.items():
         if reason == VIEWER_LIMIT:
@@ -117,15 +117,18 @@ def _refuse(actor, refusals, *, purpose, justification, case_reference, request)
         else:
             decide(
                 actor=actor, camera=camera, mode=Mode.LIVE, purpose=purpose, justification=justification,
-                case_reference=case_reference, request=request,
+                case_reference=case_reference, request=request, break_glass=break_glass,
             )  # fmt: skip
     raise LiveRefused(refusals)
 
 
-def sessions_start(*, actor, cameras, purpose, justification, case_reference="", request=None):
+def sessions_start(*, actor, cameras, purpose, justification, case_reference="", request=None, break_glass=False):
     """Start one session per camera (several make a wall sharing one purpose and justification).
 
-    All or nothing: if any camera is refused, no session starts and every refusal is logged."""
+    All or nothing: if any camera is refused, no session starts and every refusal is logged. With break_glass,
+    the convention's emergency clause lets the viewer in outside its schedule or without a declared incident, for
+    at most the clause's hours; the use is recorded as a footage request taken under break-glass, announced to
+    the owner's chief and DPO and reviewed like any other (conventions.footage)."""
     cameras = list(cameras)
     if not cameras:
         raise ValidationError(_("Choose at least one camera."))
@@ -141,46 +144,60 @@ def sessions_start(*, actor, cameras, purpose, justification, case_reference="",
 
     at = timezone.now()
     refusals = {}
+    versions = set()
     for camera in cameras:
-        decision = evaluate(actor=actor, camera=camera, mode=Mode.LIVE, purpose=purpose, at=at)
+        decision = evaluate(actor=actor, camera=camera, mode=Mode.LIVE, purpose=purpose, at=at, break_glass=break_glass)
         if not decision:
             refusals[camera] = decision.reason
         elif _viewer_limit_reached(actor, camera, decision, at):
             refusals[camera] = VIEWER_LIMIT
+        versions.add(decision.convention_version_id)
     if refusals:
-        _refuse(actor, refusals, request=request, **facts)
+        _refuse(actor, refusals, request=request, break_glass=break_glass, **facts)
+    if break_glass and len(versions) != 1:
+        raise ValidationError(_("Break-glass covers the cameras of one convention at a time: split the wall."))
 
     wall = uuid.uuid4() if len(cameras) > 1 else None
     with transaction.atomic():
         # Grants of the same camera queue on its row, so two viewers never both take the last place.
         locked = {c.pk: c for c in Camera.objects.select_for_update().filter(pk__in=[c.pk for c in cameras])}
+        record = None
+        if break_glass:
+            from .footage import break_glass_live_record
+
+            version = ConventionVersion.objects.get(pk=versions.pop())
+            record = break_glass_live_record(actor=actor, cameras=cameras, version=version, at=at, **facts)
         grants = []
         for camera in sorted(cameras, key=lambda c: c.pk):
             camera = locked[camera.pk]
             decision = decide(
-                actor=actor, camera=camera, mode=Mode.LIVE, at=at, request=request,
-                logged_as=AccessAction.CONSULTATION, **facts,
+                actor=actor, camera=camera, mode=Mode.LIVE, at=at, request=request, break_glass=break_glass,
+                logged_as=AccessAction.CONSULTATION, details={"footage_request": record.reference} if record else None,
+                **facts,
             )  # fmt: skip
             if not decision:
                 raise LiveRefused({camera: decision.reason})
             if _viewer_limit_reached(actor, camera, decision, at):
                 raise LiveRefused({camera: VIEWER_LIMIT})
-            grants.append(_create(actor, camera, decision, wall, at, facts))
-        _notify_owners(actor, grants)
+            grants.append(_create(actor, camera, decision, wall, at, facts, record))
+        if record is None:
+            _notify_owners(actor, grants)
     order = {c.pk: i for i, c in enumerate(cameras)}
     return sorted(grants, key=lambda g: order[g.session.camera_id])
 
 
-def _create(actor, camera, decision, wall, at, facts):
+def _create(actor, camera, decision, wall, at, facts, record=None):
     version = None
     if decision.convention_version_id:
         version = ConventionVersion.objects.get(pk=decision.convention_version_id)
     longest = timedelta(minutes=version.max_session_minutes) if version else OWN_CAMERA_MAX_SESSION
+    if record is not None:  # break-glass: never beyond the emergency clause's hours
+        longest = min(longest, record.access_until - at)
     token = secrets.token_urlsafe(32)  # 256 bits
     session = LiveSession.objects.create(
         token_digest=token_digest(token), user=actor.user, organisation=actor.organisation, camera=camera,
         convention_version=version, wall=wall, started_at=at, expires_at=min(at + _token_ttl(), at + longest),
-        max_until=at + longest, log_entry_id=decision.log_entry_id, **facts,
+        max_until=at + longest, log_entry_id=decision.log_entry_id, break_glass=record is not None, **facts,
     )  # fmt: skip
     return LiveGrant(session, token)
 
@@ -239,13 +256,14 @@ def _renew(actor, session, purpose, request):
         decision = decide(
             actor=actor, camera=session.camera, mode=Mode.LIVE, purpose=purpose, at=at, request=request,
             justification=session.justification, case_reference=session.case_reference,
-            logged_as=AccessAction.CONSULTATION,
+            logged_as=AccessAction.CONSULTATION, break_glass=session.break_glass,
         )  # fmt: skip
         if not decision:  # the refusal is logged; the session goes on under its old purpose
             return session, LiveRefused({session.camera: decision.reason})
         session.purpose, session.log_entry_id = purpose, decision.log_entry_id
     else:
-        decision = evaluate(actor=actor, camera=session.camera, mode=Mode.LIVE, purpose=purpose, at=at)
+        decision = evaluate(actor=actor, camera=session.camera, mode=Mode.LIVE, purpose=purpose, at=at,
+                            break_glass=session.break_glass)  # fmt: skip
         if not decision:
             _end(session, LiveSession.EndReason.REVOKED, at=at, why=decision.reason)
             return session, ValidationError(_("Access to this camera has been withdrawn."))
@@ -412,7 +430,8 @@ def _check(digest, at):
     actor = actor_for(session.user, session.organisation_id)
     decision = None
     if actor is not None:
-        decision = evaluate(actor=actor, camera=session.camera, mode=Mode.LIVE, purpose=session.purpose, at=at)
+        decision = evaluate(actor=actor, camera=session.camera, mode=Mode.LIVE, purpose=session.purpose, at=at,
+                            break_glass=session.break_glass)  # fmt: skip
     if actor is None or not decision:
         why = decision.reason if decision is not None else Reason.NO_ROLE
         sessions_end_where(pk=session.pk, why=why)

@@ -312,6 +312,7 @@ class LiveSession(models.Model):
     justification = models.TextField(_("justification"))
     case_reference = models.CharField(_("incident or case reference"), max_length=100, blank=True)
     wall = models.UUIDField(_("wall"), null=True, blank=True, db_index=True)
+    break_glass = models.BooleanField(_("under break-glass"), default=False)
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
     max_until = models.DateTimeField(_("ends at the latest"))
@@ -383,8 +384,10 @@ class FootageRequest(models.Model):
     cameras = models.ManyToManyField(Camera, verbose_name=_("cameras"), related_name="+")
     window_start = models.DateTimeField(_("footage from"))
     window_end = models.DateTimeField(_("footage until"))
+    # Live only for break-glass live viewing, recorded here so that it is reviewed like the rest.
     mode = models.CharField(_("access asked"), max_length=16, choices=[(Mode.PLAYBACK, Mode.PLAYBACK.label),
-                                                                     (Mode.EXPORT, Mode.EXPORT.label)])  # fmt: skip
+                                                                     (Mode.EXPORT, Mode.EXPORT.label),
+                                                                     (Mode.LIVE, Mode.LIVE.label)])  # fmt: skip
     purpose = models.CharField(_("purpose"), max_length=40, choices=Purpose.choices)
     justification = models.TextField(_("justification"))
     case_reference = models.CharField(_("case reference"), max_length=100)

@@ -181,3 +181,35 @@ def test_a_lapsed_token_is_refused_and_its_end_recorded_by_the_sweep(shared):
     grant.session.refresh_from_db()
     assert grant.session.end_reason == LiveSession.EndReason.EXPIRED
     assert grant.session.ended_at == grant.session.expires_at
+
+
+def test_live_break_glass_without_a_declared_incident_is_time_boxed_announced_and_reviewed(parties, make_convention):
+    from conventions import footage
+    from conventions.models import FootageRequest
+
+    provider, consumer, provider_chief, _ = parties
+    camera = CameraFactory(owner=provider)
+    # Live only during a declared incident, and none is declared: only the emergency clause opens it.
+    make_convention(provider_chief, consumer, cameras=[camera], time_condition="incident",
+                    emergency_allowed=True, emergency_max_hours=2)  # fmt: skip
+    operator = actor_for(MembershipFactory(organisation=consumer, role="operator").user, consumer.pk)
+    dpo = actor_for(MembershipFactory(organisation=provider, role="dpo").user, provider.pk)
+    with pytest.raises(live.LiveRefused) as refused:
+        start(operator, camera)
+    assert refused.value.refusals == {camera: "no_declared_incident"}
+    grant = start(operator, camera, break_glass=True)
+    session = grant.session
+    assert session.break_glass and session.max_until <= session.started_at + timedelta(hours=2)
+    record = FootageRequest.objects.get(mode="live")
+    assert record.status == FootageRequest.Status.BREAK_GLASS and record.review_due_at
+    assert set(Notification.objects.filter(kind="break_glass").values_list("recipient", flat=True)) >= {
+        provider_chief.user.pk,
+        dpo.user.pk,
+    }
+    entry = AccessLogEntry.objects.get(pk=session.log_entry_id)
+    assert entry.reason == "break_glass" and entry.details["footage_request"] == record.reference
+    # The gate and renewals keep honouring the emergency clause.
+    live._forget([session.token_digest])
+    assert live.gate(token=grant.token, camera_id=camera.pk).allowed
+    live.session_renew(actor=operator, session=session)
+    footage.break_glass_review(actor=dpo, footage=record, note="Justified: shots fired near the station")
