@@ -91,6 +91,15 @@ class LiveStartForm(forms.Form):
         help_text=_("Say in a sentence why you need to watch. It is written in the access log and shown to the owner."),
     )
     case_reference = forms.CharField(label=_("Incident or case reference (optional)"), max_length=100, required=False)
+    break_glass = forms.BooleanField(
+        label=_("Break-glass: invoke the convention's emergency clause"),
+        required=False,
+        help_text=_(
+            "Only in an emergency, where the convention has an emergency clause: it opens live viewing outside the "
+            "convention's schedule or without a declared incident, for the clause's hours at most. The owner's "
+            "chief and DPO are told at once and must review it."
+        ),
+    )
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)

@@ -166,6 +166,7 @@ def start_view(request):
             justification=data["justification"],
             case_reference=data["case_reference"],
             request=request,
+            break_glass=data.get("break_glass", False),
         )
     except live.LiveRefused as refused:
         rows = [{"camera": camera, "text": refusal_text(reason)} for camera, reason in refused.refusals.items()]

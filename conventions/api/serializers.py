@@ -142,6 +142,10 @@ class LiveSessionCreateSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=Purpose.choices)
     justification = serializers.CharField(max_length=1000, help_text=_("Why you need to watch, in a sentence."))
     case_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    break_glass = serializers.BooleanField(
+        required=False, default=False,
+        help_text=_("Invoke the convention's emergency clause (announced to the owner's chief and DPO, reviewed)."),
+    )  # fmt: skip
 
     def validate_justification(self, value):
         try:

@@ -162,6 +162,7 @@ class LiveSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 justification=body.validated_data["justification"],
                 case_reference=body.validated_data["case_reference"],
                 request=request._request,
+                break_glass=body.validated_data["break_glass"],
             )
         except live.LiveRefused as refused:
             return _refused(refused, _("Nothing was started: the decision refuses some of the cameras."))

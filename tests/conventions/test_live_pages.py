@@ -254,3 +254,17 @@ def test_the_navigation_offers_live_to_operators_and_not_to_mayors(person, signe
     client.logout()
     signed_in(person(role="mayor"))
     assert reverse("live:start") not in client.get(reverse("zones:dashboard")).content.decode()
+
+
+def test_break_glass_through_the_page_opens_an_incident_only_convention(parties, make_convention, person, signed_in):
+    provider, consumer, provider_chief, _ = parties
+    camera = CameraFactory(owner=provider)
+    make_convention(provider_chief, consumer, cameras=[camera], time_condition="incident", emergency_allowed=True)
+    client = signed_in(person(consumer, "operator"))
+    refused = client.post(reverse("live:start"), start_data([camera]))
+    assert refused.status_code == 403
+    started = client.post(reverse("live:start"), start_data([camera], break_glass="on"))
+    assert started.status_code == 302
+    session = LiveSession.objects.get()
+    assert session.break_glass
+    assert Notification.objects.filter(kind="break_glass", recipient=provider_chief.user).exists()
