@@ -71,7 +71,7 @@ class PlaybackRefused(Exception):
 def lapsed_reason(footage, at=None):
     """Why the request gives no footage now ("" if it does)."""
     at = at or timezone.now()
-    if footage.status not in GRANTED:
+    if footage.status not in GRANTED or footage.mode == Mode.LIVE:  # a live break-glass use gives no recordings
         return "request_not_granted"
     if footage.access_until is None or at >= footage.access_until:
         return "request_lapsed"
