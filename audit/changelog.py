@@ -38,3 +38,8 @@ def register_change_log():
     auditlog.register(apps.get_model("conventions", "DeclaredIncident"))
     auditlog.register(apps.get_model("conventions", "FootageRequest"), m2m_fields={"cameras"})
     auditlog.register(apps.get_model("conventions", "Approval"))
+    # The export's life (queued, running, ready, failed, purged) and its downloads; not each progress tick.
+    auditlog.register(
+        apps.get_model("conventions", "EvidenceExport"), exclude_fields=["progress", "step", "lease_until"]
+    )
+    auditlog.register(apps.get_model("cameras", "LegalHold"))
