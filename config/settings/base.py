@@ -55,6 +55,15 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+# The media gateway's machine endpoints (MediaMTX's hook, relay and playback HLS) take a lean path (config/wsgi.py):
+# token-bearing machine requests need no session, person, language or CSRF check, only the security headers.
+GATEWAY_PATH_PREFIX = "/gateway/"
+GATEWAY_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",  # Content-Length, so that keep-alive answers need no chunking
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
