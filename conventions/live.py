@@ -417,10 +417,19 @@ def _sweep(now):
         _swept["since"] = started
 
 
+# What the full check reads of a session, its viewer and its camera: building whole User and Camera objects cost
+# about as much as the rest of the check. Any other field still loads (deferred) if a later change reads it.
+_CHECKED_FIELDS = (
+    "id", "user_id", "organisation_id", "camera_id", "purpose", "break_glass", "ended_at", "end_reason", "expires_at",
+    "user__is_active", "camera__owner_id",
+)  # fmt: skip
+
+
 def _check(digest, at):
     """Load and fully check the session behind a token (three small queries: the session with its viewer and
     camera, the viewer's roles, the policy generation). No ordering: the digest is unique."""
-    session = next(iter(LiveSession.objects.select_related("user", "camera").filter(token_digest=digest)[:1]), None)
+    sessions = LiveSession.objects.select_related("user", "camera").only(*_CHECKED_FIELDS)
+    session = next(iter(sessions.filter(token_digest=digest)[:1]), None)
     if session is None:
         return GateAnswer(False, 401, "unknown_token")
     if session.ended_at is not None:
