@@ -1,5 +1,6 @@
-/* Live start page: search the cameras one may watch without reloading, keep the ticked ones in the chosen list,
-   and show what the access decision says for each chosen camera and the purpose as soon as either changes.
+/* Live start page: the camera picker (camera-picker.js) searches the cameras one may watch and keeps the ticked ones;
+   here the layout follows the number chosen, and the page shows what the access decision says for each chosen camera
+   and the purpose as soon as either changes.
    Everything also works without this file (Search and Check are ordinary submit buttons); all texts come from
    the page, already translated. */
 (function () {
@@ -9,22 +10,13 @@
   if (!form) {
     return;
   }
-  var searchUrl = form.getAttribute("data-search-url");
   var previewUrl = form.getAttribute("data-preview-url");
-  var chosen = document.getElementById("chosen-cameras");
-  var noneChosen = document.getElementById("no-camera-chosen");
-  var results = document.getElementById("camera-results");
-  var searchBox = document.getElementById("camera-search");
-  var searchButton = form.querySelector("[data-camera-search]");
+  var picker = form.querySelector("[data-camera-picker]");
   var purpose = form.querySelector('select[name="purpose"]');
   var decisions = document.getElementById("decision-list");
   var checkButton = document.getElementById("check-decision");
   var sequence = 0;
   var timer = null;
-
-  function text(name) {
-    return form.getAttribute("data-text-" + name) || "";
-  }
 
   function getJson(url, params) {
     return fetch(url + "?" + params.toString(), {
@@ -39,29 +31,7 @@
   }
 
   function chosenIds() {
-    return Array.prototype.map.call(chosen.querySelectorAll('input[name="cameras"]:checked'), function (box) {
-      return box.value;
-    });
-  }
-
-  function label(camera) {
-    return camera.name + " · " + camera.owner + (camera.municipality ? " · " + camera.municipality : "");
-  }
-
-  function cameraItem(camera) {
-    var item = document.createElement("li");
-    var box = document.createElement("input");
-    var labelElement = document.createElement("label");
-    box.type = "checkbox";
-    box.name = "cameras";
-    box.value = String(camera.id);
-    box.id = "live-camera-" + camera.id;
-    labelElement.htmlFor = box.id;
-    labelElement.textContent = label(camera);
-    item.appendChild(box);
-    item.appendChild(document.createTextNode(" "));
-    item.appendChild(labelElement);
-    return item;
+    return window.CameraPicker.chosenIds(picker);
   }
 
   /* The smallest layout that holds the ticked cameras (one camera alone, a wall of 4, a wall of 9). */
@@ -81,57 +51,6 @@
       }
       return false;
     });
-  }
-
-  function moveTicked() {
-    results.querySelectorAll('input[name="cameras"]:checked').forEach(function (box) {
-      chosen.appendChild(box.closest("li"));
-    });
-    noneChosen.hidden = chosen.children.length > 0;
-  }
-
-  function showResults(data) {
-    moveTicked();
-    results.textContent = "";
-    var list = document.createElement("ul");
-    list.className = "checklist";
-    data.results.forEach(function (camera) {
-      if (!document.getElementById("live-camera-" + camera.id)) {
-        list.appendChild(cameraItem(camera));
-      }
-    });
-    var note = document.createElement("p");
-    if (list.children.length) {
-      results.appendChild(list);
-    } else {
-      note.className = "empty";
-      note.textContent = text("none");
-      results.appendChild(note);
-    }
-    if (data.truncated) {
-      note = document.createElement("p");
-      note.className = "help";
-      note.textContent = text("truncated");
-      results.appendChild(note);
-    }
-  }
-
-  function search(event) {
-    var query = searchBox.value.trim();
-    event.preventDefault();
-    if (query.length < 2) {
-      searchBox.focus();
-      return;
-    }
-    var params = new URLSearchParams({ q: query });
-    chosenIds().forEach(function (id) {
-      params.append("chosen", id);
-    });
-    getJson(searchUrl, params)
-      .then(showResults)
-      .catch(function () {
-        form.requestSubmit(searchButton);
-      });
   }
 
   function showDecisions(data) {
@@ -175,21 +94,13 @@
 
   form.addEventListener("change", function (event) {
     if (event.target.name === "cameras") {
-      moveTicked();
+      /* the picker has already moved a ticked match to the chosen list */
       fitLayout();
       scheduleDecisions();
     } else if (event.target === purpose) {
       scheduleDecisions();
     }
   });
-  if (searchButton && searchBox) {
-    searchButton.addEventListener("click", search);
-    searchBox.addEventListener("keydown", function (event) {
-      if (event.key === "Enter") {
-        search(event);
-      }
-    });
-  }
   if (checkButton) {
     checkButton.hidden = true; /* the answers follow the choices by themselves */
   }

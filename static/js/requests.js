@@ -1,7 +1,8 @@
 /* Footage requests.
-   New request page: search the shared cameras without reloading, keep the ticked ones, and ask the access decision
-   (nothing is logged) whenever the request changes; Submit is enabled only while the latest check allows every
-   camera. The prosecutor's fields are marked required and the break-glass choice is offered when the check says so.
+   New request page: the camera picker (camera-picker.js) searches the shared cameras and keeps the ticked ones; here
+   the page asks the access decision (nothing is logged) whenever the request changes; Submit is enabled only while
+   the latest check allows every camera. The prosecutor's fields are marked required and the break-glass choice is
+   offered when the check says so.
    Detail page: poll the evidence package's progress every second or two and show the download button once ready.
    Everything also works without this file (Search, Check and a reload are ordinary requests); all texts come from
    the page, already translated. */
@@ -24,13 +25,8 @@
   /* --- New request ------------------------------------------------------------------------------------------- */
 
   function newRequestPage(form) {
-    var searchUrl = form.getAttribute("data-search-url");
     var previewUrl = form.getAttribute("data-preview-url");
-    var chosen = document.getElementById("chosen-cameras");
-    var noneChosen = document.getElementById("no-camera-chosen");
-    var results = document.getElementById("camera-results");
-    var searchBox = document.getElementById("camera-search");
-    var searchButton = form.querySelector("[data-camera-search]");
+    var picker = form.querySelector("[data-camera-picker]");
     var decisions = document.getElementById("decision-list");
     var state = document.getElementById("decision-state");
     var checked = document.getElementById("checked");
@@ -50,77 +46,7 @@
     }
 
     function chosenIds() {
-      return Array.prototype.map.call(chosen.querySelectorAll('input[name="cameras"]:checked'), function (box) {
-        return box.value;
-      });
-    }
-
-    function cameraItem(camera) {
-      var item = document.createElement("li");
-      var box = document.createElement("input");
-      var label = document.createElement("label");
-      box.type = "checkbox";
-      box.name = "cameras";
-      box.value = String(camera.id);
-      box.id = "request-camera-" + camera.id;
-      label.htmlFor = box.id;
-      label.textContent =
-        camera.name + " · " + camera.owner + (camera.municipality ? " · " + camera.municipality : "");
-      item.appendChild(box);
-      item.appendChild(document.createTextNode(" "));
-      item.appendChild(label);
-      return item;
-    }
-
-    function moveTicked() {
-      results.querySelectorAll('input[name="cameras"]:checked').forEach(function (box) {
-        chosen.appendChild(box.closest("li"));
-      });
-      noneChosen.hidden = chosen.children.length > 0;
-    }
-
-    function showResults(data) {
-      moveTicked();
-      results.textContent = "";
-      var list = document.createElement("ul");
-      var note = document.createElement("p");
-      list.className = "checklist";
-      data.results.forEach(function (camera) {
-        if (!document.getElementById("request-camera-" + camera.id)) {
-          list.appendChild(cameraItem(camera));
-        }
-      });
-      if (list.children.length) {
-        results.appendChild(list);
-      } else {
-        note.className = "empty";
-        note.textContent = text("none");
-        results.appendChild(note);
-      }
-      if (data.truncated) {
-        note = document.createElement("p");
-        note.className = "help";
-        note.textContent = text("truncated");
-        results.appendChild(note);
-      }
-    }
-
-    function search(event) {
-      var query = searchBox.value.trim();
-      event.preventDefault();
-      if (query.length < 2) {
-        searchBox.focus();
-        return;
-      }
-      var params = new URLSearchParams({ q: query });
-      chosenIds().forEach(function (id) {
-        params.append("chosen", id);
-      });
-      getJson(searchUrl, params)
-        .then(showResults)
-        .catch(function () {
-          form.requestSubmit(searchButton);
-        });
+      return window.CameraPicker.chosenIds(picker);
     }
 
     function value(name) {
@@ -215,11 +141,8 @@
     }
 
     form.addEventListener("change", function (event) {
-      var name = event.target.name;
-      if (name === "cameras") {
-        moveTicked();
-      }
-      if (facts.indexOf(name) >= 0) {
+      /* a ticked match is already in the chosen list: the picker saw the change first */
+      if (facts.indexOf(event.target.name) >= 0) {
         schedule();
       }
     });
@@ -228,14 +151,6 @@
         schedule();
       }
     });
-    if (searchButton && searchBox) {
-      searchButton.addEventListener("click", search);
-      searchBox.addEventListener("keydown", function (event) {
-        if (event.key === "Enter") {
-          search(event);
-        }
-      });
-    }
     checkButton.addEventListener("click", function (event) {
       event.preventDefault();
       window.clearTimeout(timer);
