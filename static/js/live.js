@@ -4,11 +4,13 @@
    Before a player starts, the playlist is asked for once with fetch, so that the relay's answers are read
    plainly: 200 plays; 503 (starting, or the camera is down) shows the relay's message and tries again with a
    growing delay; 401/403 means the access has ended, and the portal says why (the renew answer). While playing,
-   a 401/403 from the relay on any playlist or segment ends the tile the same way. hls.js runs without its
-   worker, so the CSP needs no blob: worker. All texts come from the page, already translated. */
+   a 401/403 from the relay on any playlist or segment ends the tile the same way. The player set-up, the playlist
+   check and the renew request are shared with the playback page (hls-player.js). All texts come from the page,
+   already translated. */
 (function () {
   "use strict";
 
+  var player = window.HlsPlayer;
   var wall = document.getElementById("live-wall");
   if (!wall) {
     return;
@@ -19,11 +21,6 @@
 
   function text(name) {
     return wall.getAttribute("data-text-" + name) || "";
-  }
-
-  function csrfToken() {
-    var input = document.querySelector('input[name="csrfmiddlewaretoken"]');
-    return input ? input.value : "";
   }
 
   function duration(seconds) {
@@ -54,8 +51,7 @@
   }
 
   Tile.prototype.say = function (message) {
-    this.state.textContent = message;
-    this.state.hidden = !message;
+    player.say(this.state, message);
   };
 
   Tile.prototype.setDeadlines = function (expiresIn, maxIn) {
@@ -83,13 +79,8 @@
 
   Tile.prototype.stopPlayer = function () {
     window.clearTimeout(this.retryTimer);
-    if (this.hls) {
-      this.hls.destroy();
-      this.hls = null;
-    }
-    this.video.pause();
-    this.video.removeAttribute("src");
-    this.video.load();
+    player.stop(this.video, this.hls);
+    this.hls = null;
   };
 
   Tile.prototype.end = function (message) {
@@ -98,9 +89,7 @@
     }
     this.ended = true;
     this.stopPlayer();
-    this.element.classList.add("ended");
-    this.element.setAttribute("data-ended", "true");
-    this.say(message || text("ended"));
+    player.showEnded(this.element, this.state, message || text("ended"));
     this.element.querySelectorAll(".tile-times, [data-stop]").forEach(function (element) {
       element.hidden = true;
     });
@@ -128,28 +117,20 @@
     if (this.ended || !this.renewUrl) {
       return Promise.resolve(false);
     }
-    return fetch(this.renewUrl, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
-    })
-      .then(function (response) {
-        return response
-          .json()
-          .catch(function () {
-            return {};
-          })
-          .then(function (body) {
-            if (response.ok && body.open) {
-              self.setDeadlines(body.expires_in, body.max_in);
-              return true;
-            }
-            if (response.status === 409 || response.status === 404 || response.status === 403) {
-              self.end(body.message);
-              return false;
-            }
-            return true; /* the portal is busy: the token has a minute of margin */
-          });
+    return player
+      .renew(this.renewUrl)
+      .then(function (answer) {
+        var response = answer.response;
+        var body = answer.body;
+        if (response.ok && body.open) {
+          self.setDeadlines(body.expires_in, body.max_in);
+          return true;
+        }
+        if (response.status === 409 || response.status === 404 || response.status === 403) {
+          self.end(body.message);
+          return false;
+        }
+        return true; /* the portal is busy: the token has a minute of margin */
       })
       .catch(function () {
         return true;
@@ -176,7 +157,8 @@
       return;
     }
     this.say(text("starting"));
-    fetch(this.playlist, { credentials: "same-origin", cache: "no-store" })
+    player
+      .probe(this.playlist)
       .then(function (response) {
         if (response.ok) {
           self.play();
@@ -187,14 +169,9 @@
           return;
         }
         var retryAfter = Number(response.headers.get("Retry-After")) || 0;
-        return response
-          .json()
-          .catch(function () {
-            return {};
-          })
-          .then(function (body) {
-            self.retryLater(body.message || "", retryAfter);
-          });
+        return player.body(response).then(function (body) {
+          self.retryLater(body.message || "", retryAfter);
+        });
       })
       .catch(function () {
         self.retryLater(text("network"));
@@ -203,16 +180,16 @@
 
   Tile.prototype.play = function () {
     var self = this;
-    var video = this.video;
-    if (window.Hls && window.Hls.isSupported()) {
-      var hls = new window.Hls({ enableWorker: false, liveSyncDurationCount: 2, backBufferLength: 10 });
-      this.hls = hls;
-      hls.on(window.Hls.Events.ERROR, function (_event, data) {
-        var code = data.response && data.response.code;
-        if (code === 401 || code === 403) {
+    var hls = player.attach(
+      this.video,
+      this.playlist,
+      { liveSyncDurationCount: 2, backBufferLength: 10 },
+      {
+        denied: function () {
           self.stopPlayer();
           self.checkEnded();
-        } else if (data.fatal) {
+        },
+        fatal: function (data) {
           var message = "";
           try {
             message = JSON.parse(data.networkDetails.responseText).message || "";
@@ -220,21 +197,22 @@
             /* segments are binary; the next attempt's playlist check reads the relay's message */
           }
           self.retryLater(message);
-        }
-      });
-      hls.on(window.Hls.Events.MANIFEST_PARSED, function () {
-        video.play().catch(function () {});
-      });
-      hls.loadSource(this.playlist);
-      hls.attachMedia(video);
-    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
-      video.src = this.playlist;
-      video.addEventListener("error", function () {
-        self.checkEnded();
-      });
-      video.play().catch(function () {});
-    } else {
+        },
+        parsed: function () {
+          self.video.play().catch(function () {});
+        },
+        native: function (video) {
+          video.addEventListener("error", function () {
+            self.checkEnded();
+          });
+          video.play().catch(function () {});
+        },
+      }
+    );
+    if (hls === false) {
       this.say(text("unavailable"));
+    } else {
+      this.hls = hls;
     }
   };
 

@@ -4,10 +4,12 @@
    Each tile carries its playlist address in a data-* attribute (no inline script: strict CSP). The playlist is
    asked for once with fetch, so the portal's answers are read plainly: 200 plays; 404 says there is no footage
    in the window; 401/403 means the access has ended (the heartbeat says why). While playing, a 401/403 on any
-   segment ends every tile. hls.js runs without its worker. All texts come from the page, already translated. */
+   segment ends every tile. The player set-up, the playlist check and the renew request are shared with the live
+   watch page (hls-player.js). All texts come from the page, already translated. */
 (function () {
   "use strict";
 
+  var player = window.HlsPlayer;
   var wall = document.getElementById("playback-wall");
   if (!wall) {
     return;
@@ -19,11 +21,6 @@
 
   function text(name) {
     return wall.getAttribute("data-text-" + name) || "";
-  }
-
-  function csrfToken() {
-    var input = document.querySelector('input[name="csrfmiddlewaretoken"]');
-    return input ? input.value : "";
   }
 
   function two(n) {
@@ -48,25 +45,17 @@
   }
 
   Tile.prototype.say = function (message) {
-    this.state.textContent = message;
-    this.state.hidden = !message;
+    player.say(this.state, message);
   };
 
   Tile.prototype.stopPlayer = function () {
-    if (this.hls) {
-      this.hls.destroy();
-      this.hls = null;
-    }
-    this.video.pause();
-    this.video.removeAttribute("src");
-    this.video.load();
+    player.stop(this.video, this.hls);
+    this.hls = null;
   };
 
   Tile.prototype.end = function (message) {
     this.stopPlayer();
-    this.element.classList.add("ended");
-    this.element.setAttribute("data-ended", "true");
-    this.say(message || text("ended"));
+    player.showEnded(this.element, this.state, message || text("ended"));
   };
 
   Tile.prototype.tick = function () {
@@ -79,26 +68,22 @@
   Tile.prototype.start = function () {
     var self = this;
     this.say(text("loading"));
-    fetch(this.playlist, { credentials: "same-origin", cache: "no-store" })
+    player
+      .probe(this.playlist)
       .then(function (response) {
         if (response.ok) {
           self.play();
           return;
         }
-        return response
-          .json()
-          .catch(function () {
-            return {};
-          })
-          .then(function (body) {
-            if (response.status === 401 || response.status === 403) {
-              endAll(body.message);
-            } else if (response.status === 404) {
-              self.say(body.message || "");
-            } else {
-              self.retryLater(body.message || "");
-            }
-          });
+        return player.body(response).then(function (body) {
+          if (response.status === 401 || response.status === 403) {
+            endAll(body.message);
+          } else if (response.status === 404) {
+            self.say(body.message || "");
+          } else {
+            self.retryLater(body.message || "");
+          }
+        });
       })
       .catch(function () {
         self.retryLater(text("network"));
@@ -119,29 +104,30 @@
 
   Tile.prototype.play = function () {
     var self = this;
-    var video = this.video;
-    if (window.Hls && window.Hls.isSupported()) {
-      var hls = new window.Hls({ enableWorker: false, startPosition: 0 });
-      this.hls = hls;
-      hls.on(window.Hls.Events.ERROR, function (_event, data) {
-        var code = data.response && data.response.code;
-        if (code === 401 || code === 403) {
+    var hls = player.attach(
+      this.video,
+      this.playlist,
+      { startPosition: 0 },
+      {
+        denied: function () {
           renew();
           endAll("");
-        } else if (data.fatal) {
+        },
+        fatal: function () {
           self.retryLater("");
-        }
-      });
-      hls.on(window.Hls.Events.MANIFEST_PARSED, function () {
-        self.say("");
-      });
-      hls.loadSource(this.playlist);
-      hls.attachMedia(video);
-    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
-      video.src = this.playlist;
-      self.say("");
-    } else {
+        },
+        parsed: function () {
+          self.say("");
+        },
+        native: function () {
+          self.say("");
+        },
+      }
+    );
+    if (hls === false) {
       this.say(text("unavailable"));
+    } else {
+      this.hls = hls;
     }
   };
 
@@ -163,22 +149,13 @@
     if (ended || !renewUrl) {
       return;
     }
-    fetch(renewUrl, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
-    })
-      .then(function (response) {
-        return response
-          .json()
-          .catch(function () {
-            return {};
-          })
-          .then(function (body) {
-            if (!(response.ok && body.open) && (response.status === 409 || response.status === 403)) {
-              endAll(body.message);
-            }
-          });
+    player
+      .renew(renewUrl)
+      .then(function (answer) {
+        var response = answer.response;
+        if (!(response.ok && answer.body.open) && (response.status === 409 || response.status === 403)) {
+          endAll(answer.body.message);
+        }
       })
       .catch(function () {});
   }
