@@ -1,13 +1,15 @@
 """Benchmark of the DPO console's filtered query over a large access log (target: p95 < 200 ms at 10,000,000).
 
 What is timed is what the console page asks the database for: audit.views._filtered (selectors.entry_list for the
-reader plus AccessLogFilterSet), ordered newest first, first page of PAGE_SIZE through Django's Paginator, so
-including its COUNT, and the page's rows. The mix of filter sets is read by a zone's DPO (their own chain, ~1/10 of
-the log) and by the supervisory body (every chain). Baseline in the same run: the supervisor's unfiltered page.
+reader plus AccessLogFilterSet), then audit.views.console_page: the ids of the newest COUNT_LIMIT + 1 matches (the
+capped count and every page come from them) and the first page's rows read by id. The mix of filter sets is read
+by a zone's DPO (their own chain, ~1/10 of the log) and by the supervisory body (every chain). Baseline in the
+same run: the supervisor's unfiltered page.
 
 Run: `DATABASE_URL=postgres://…/cctv_bench_console .venv/bin/python benchmarks/bench_audit_console.py
-[--entries 10000000] [--reuse]` (drops and recreates the schema unless --reuse finds the entries already there;
-seeding 10M entries takes several minutes). Writes its section of benchmarks/RESULTS.md.
+[--entries 10000000] [--reuse] [--explain]` (drops and recreates the schema unless --reuse finds the entries
+already there; seeding 10M entries took about 30 minutes on 2 loaded CPUs; after new migrations run `migrate` on
+the reused database). Writes its section of benchmarks/RESULTS.md.
 """
 
 import argparse
