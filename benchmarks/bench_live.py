@@ -19,14 +19,12 @@ benchmarks/RESULTS.md.
 import os
 import platform
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,14 +47,27 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from benchmarks.media_support import (  # noqa: E402
+    CLK_TCK,
+    camera,
+    children_of,
+    cpu_ticks,
+    encode_source,
+    ffmpeg_version,
+    folder_bytes,
+    published,
+    rss_kib,
+    stop,
+    wait_until,
+)
 from benchmarks.results import write_section  # noqa: E402
 from cameras import relay  # noqa: E402
-from cameras.models import Camera, RelayStream  # noqa: E402
+from cameras.models import RelayStream  # noqa: E402
 from conventions import live, services  # noqa: E402
 from conventions.models import Purpose  # noqa: E402
 from tests.factories import MembershipFactory, OrganisationFactory  # noqa: E402
 from tests.support.relay import ffprobe_video  # noqa: E402
-from tests.support.rtsp import RtspTestStream, free_tcp_port, free_udp_port_range, rtsp_describe  # noqa: E402
+from tests.support.rtsp import RtspTestStream  # noqa: E402
 from zones.tenancy import actor_for  # noqa: E402
 
 TRIES = 10
@@ -64,45 +75,6 @@ RELAYS = 20
 SERVERS = 4  # rtsp-server-perl instances sharing the 20 paths (one Perl process each)
 WINDOW = 30  # seconds of CPU measurement
 WHY = "Benchmark of the live relay start-up time"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-# --- /proc ----------------------------------------------------------------------------------------------------------
-
-
-def cpu_ticks(pid):
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-def rss_kib(pid):
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def children_of(pid):
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def folder_bytes(path):
-    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
 
 
 # --- set-up -----------------------------------------------------------------------------------------------------------
@@ -129,11 +101,6 @@ def share(cameras, provider_chief, consumer, consumer_chief):
     return convention
 
 
-def camera(owner, uri, name):
-    position = {"latitude": Decimal("50.85"), "longitude": Decimal("4.35")}
-    return Camera.objects.create(owner=owner, name=name, rtsp_main_uri=uri, **position)
-
-
 def start_worker(root):
     root.mkdir(parents=True, exist_ok=True)
     with open(root.parent / f"{root.name}.log", "ab") as log:
@@ -141,26 +108,6 @@ def start_worker(root):
             [sys.executable, "manage.py", "run_relay", "--root", str(root)],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
-
-
-def stop(process, sig=signal.SIGTERM, wait=20):
-    if process.poll() is None:
-        process.send_signal(sig)
-        try:
-            process.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def wait_until(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} not reached within {timeout} s")
 
 
 # --- 1. grant to first playable segment ----------------------------------------------------------------------------
@@ -242,49 +189,6 @@ def bench_start(work):
 # --- 2. twenty relays at once --------------------------------------------------------------------------------------
 
 
-def encode_source(path):
-    subprocess.run(  # noqa: S603
-        [shutil.which("ffmpeg") or "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-         "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25", "-t", "10", "-c:v", "libx264", "-preset", "veryfast",
-         "-pix_fmt", "yuv420p", "-g", "25", "-keyint_min", "25", "-sc_threshold", "0", "-bf", "0", "-b:v", "2M",
-         "-maxrate", "2M", "-bufsize", "2M", "-an", str(path)],
-        check=True, timeout=300,
-    )  # fmt: skip
-
-
-def start_server(workdir, paths):
-    client_port, source_port = free_tcp_port(), free_tcp_port()
-    while source_port == client_port:
-        source_port = free_tcp_port()
-    rtp = free_udp_port_range(4 * paths + 8)
-    workdir.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(  # noqa: S603
-        [shutil.which("rtsp-server-perl") or "rtsp-server-perl", "--clientport", str(client_port), "--serverport",
-         str(source_port), "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1",
-         "--rtp_start_port", str(rtp), "--loglevel", "1"],
-        cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-
-    def listening():
-        try:
-            return rtsp_describe(f"rtsp://127.0.0.1:{client_port}/probe", timeout=0.5).status == 404
-        except OSError:
-            return False
-
-    wait_until(listening, 20, "rtsp-server-perl")
-    return process, client_port, source_port
-
-
-def start_publisher(source, port, path):
-    return subprocess.Popen(  # noqa: S603
-        [shutil.which("ffmpeg") or "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-re",
-         "-stream_loop", "-1", "-i", str(source), "-map", "0:v", "-c", "copy", "-f", "rtsp", "-rtsp_transport", "udp",
-         f"rtsp://127.0.0.1:{port}/{path}"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-
-
 def media_sequence(folder):
     try:
         text = (folder / relay.PLAYLIST).read_text()
@@ -301,76 +205,62 @@ def bench_many(work):
     source = work / "source.mp4"
     encode_source(source)
     provider = OrganisationFactory()
-    servers, publishers, cameras = [], [], []
     root = settings.PORTAL_RELAY_ROOT = work / "relay-many"
     worker = None
-    try:
-        for s in range(SERVERS):
-            servers.append(start_server(work / f"server-{s}", RELAYS // SERVERS))
-        for index in range(RELAYS):
-            server, client_port, source_port = servers[index % SERVERS]
-            path = f"cam{index}"
-            publishers.append(start_publisher(source, source_port, path))
-            cameras.append(camera(provider, f"rtsp://127.0.0.1:{client_port}/{path}", f"Relay {index}"))
-        for cam in cameras:
-            wait_until(lambda cam=cam: rtsp_describe(cam.rtsp_main_uri, timeout=1).status == 200, 30, "a publisher")
-        time.sleep(2)  # the publishers are past ANNOUNCE/SETUP/RECORD
+    with published(work, source, RELAYS, SERVERS) as media:
+        cameras = [camera(provider, uri, f"Relay {index}") for index, uri in enumerate(media.uris)]
+        try:
+            worker = start_worker(root)
+            wait_until(lambda: (root / ".worker.lock").exists(), 30, "the relay worker")
+            started = time.perf_counter()
+            for cam in cameras:
+                relay.want(cam.pk, force=True)
+            folders = [relay.camera_folder(cam.pk, root) for cam in cameras]
+            wait_until(lambda: all(media_sequence(f) >= 0 for f in folders), 60, "20 playlists")
+            all_up = time.perf_counter() - started
+            time.sleep(3)  # settle
 
-        worker = start_worker(root)
-        wait_until(lambda: (root / ".worker.lock").exists(), 30, "the relay worker")
-        started = time.perf_counter()
-        for cam in cameras:
-            relay.want(cam.pk, force=True)
-        folders = [relay.camera_folder(cam.pk, root) for cam in cameras]
-        wait_until(lambda: all(media_sequence(f) >= 0 for f in folders), 60, "20 playlists")
-        all_up = time.perf_counter() - started
-        time.sleep(3)  # settle
-
-        relays = children_of(worker.pid)
-        assert len(relays) == RELAYS, f"{len(relays)} ffmpeg children"
-        servers_pids = [s[0].pid for s in servers]
-        publisher_pids = [p.pid for p in publishers]
-        groups = {"relays": relays, "worker": [worker.pid], "publishers": publisher_pids, "servers": servers_pids}
-        before = {pid: cpu_ticks(pid) for pids in groups.values() for pid in pids}
-        sequence_before = [media_sequence(f) for f in folders]
-        load_before = os.getloadavg()
-        wall = time.perf_counter()
-        time.sleep(WINDOW)
-        wall = time.perf_counter() - wall
-        after = {pid: cpu_ticks(pid) for pid in before}
-        sequence_after = [media_sequence(f) for f in folders]
-        percent = {pid: (after[pid] - before[pid]) / CLK_TCK / wall * 100 for pid in before}
-        per_relay = [percent[pid] for pid in relays]
-        advanced = [b - a for a, b in zip(sequence_before, sequence_after, strict=True)]
-        decoded = 0
-        for folder in folders:
-            names = relay.playlist_segments((folder / relay.PLAYLIST).read_text())
-            decoded += ffprobe_video(folder / names[-1])[0] == "h264"
-        restarts = sum(RelayStream.objects.filter(camera__in=cameras).values_list("restarts", flat=True))
-        return {
-            "all_up": all_up,
-            "per_relay_mean": statistics.mean(per_relay),
-            "per_relay_max": max(per_relay),
-            "relays_total": sum(per_relay),
-            "worker": percent[worker.pid],
-            "publishers_total": sum(percent[pid] for pid in publisher_pids),
-            "servers_total": sum(percent[pid] for pid in servers_pids),
-            "rss_mean_mib": statistics.mean(rss_kib(pid) for pid in relays) / 1024,
-            "advanced_min": min(advanced),
-            "advanced_max": max(advanced),
-            "decoded": decoded,
-            "restarts": restarts,
-            "disk_mib": folder_bytes(root) / 2**20,
-            "window": wall,
-            "load": load_before,
-        }
-    finally:
-        if worker is not None:
-            stop(worker)
-        for process in publishers:
-            stop(process, wait=5)
-        for process, *_ in servers:
-            stop(process, signal.SIGINT, wait=5)
+            relays = children_of(worker.pid)
+            assert len(relays) == RELAYS, f"{len(relays)} ffmpeg children"
+            servers_pids = media.server_pids
+            publisher_pids = media.publisher_pids
+            groups = {"relays": relays, "worker": [worker.pid], "publishers": publisher_pids, "servers": servers_pids}
+            before = {pid: cpu_ticks(pid) for pids in groups.values() for pid in pids}
+            sequence_before = [media_sequence(f) for f in folders]
+            load_before = os.getloadavg()
+            wall = time.perf_counter()
+            time.sleep(WINDOW)
+            wall = time.perf_counter() - wall
+            after = {pid: cpu_ticks(pid) for pid in before}
+            sequence_after = [media_sequence(f) for f in folders]
+            percent = {pid: (after[pid] - before[pid]) / CLK_TCK / wall * 100 for pid in before}
+            per_relay = [percent[pid] for pid in relays]
+            advanced = [b - a for a, b in zip(sequence_before, sequence_after, strict=True)]
+            decoded = 0
+            for folder in folders:
+                names = relay.playlist_segments((folder / relay.PLAYLIST).read_text())
+                decoded += ffprobe_video(folder / names[-1])[0] == "h264"
+            restarts = sum(RelayStream.objects.filter(camera__in=cameras).values_list("restarts", flat=True))
+            return {
+                "all_up": all_up,
+                "per_relay_mean": statistics.mean(per_relay),
+                "per_relay_max": max(per_relay),
+                "relays_total": sum(per_relay),
+                "worker": percent[worker.pid],
+                "publishers_total": sum(percent[pid] for pid in publisher_pids),
+                "servers_total": sum(percent[pid] for pid in servers_pids),
+                "rss_mean_mib": statistics.mean(rss_kib(pid) for pid in relays) / 1024,
+                "advanced_min": min(advanced),
+                "advanced_max": max(advanced),
+                "decoded": decoded,
+                "restarts": restarts,
+                "disk_mib": folder_bytes(root) / 2**20,
+                "window": wall,
+                "load": load_before,
+            }
+        finally:
+            if worker is not None:
+                stop(worker)
 
 
 def verdict(ok):
@@ -436,11 +326,6 @@ decode; restarts: {many["restarts"]}) | 20 | {verdict(many["advanced_min"] > 0 a
 """
     write_section("Live relay: start-up time and 20 concurrent relays", body)
     print(body)
-
-
-def ffmpeg_version():
-    out = subprocess.run([shutil.which("ffmpeg") or "ffmpeg", "-version"], capture_output=True, text=True)  # noqa: S603
-    return out.stdout.split()[2] if out.stdout else "?"
 
 
 if __name__ == "__main__":

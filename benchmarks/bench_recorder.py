@@ -16,7 +16,6 @@ under data/). Needs ffmpeg and rtsp-server-perl (`make system-deps`). Writes its
 import os
 import platform
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -42,7 +41,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from benchmarks.bench_live import (  # noqa: E402
+from benchmarks.media_support import (  # noqa: E402
     CLK_TCK,
     camera,
     children_of,
@@ -50,9 +49,8 @@ from benchmarks.bench_live import (  # noqa: E402
     encode_source,
     ffmpeg_version,
     folder_bytes,
+    published,
     rss_kib,
-    start_publisher,
-    start_server,
     stop,
     wait_until,
 )
@@ -60,7 +58,6 @@ from benchmarks.results import write_section  # noqa: E402
 from cameras.models import Camera, RecordingSegment, RecordingStream  # noqa: E402
 from tests.factories import OrganisationFactory  # noqa: E402
 from tests.support.relay import ffprobe_video  # noqa: E402
-from tests.support.rtsp import rtsp_describe  # noqa: E402
 
 CAMERAS = 20
 SERVERS = 4
@@ -94,90 +91,76 @@ def bench(work):
     source = work / "source.mp4"
     encode_source(source)
     owner = OrganisationFactory()
-    servers, publishers, cameras = [], [], []
     root = work / "recordings"
     worker = None
-    try:
-        for s in range(SERVERS):
-            servers.append(start_server(work / f"server-{s}", CAMERAS // SERVERS))
-        for index in range(CAMERAS):
-            _server, client_port, source_port = servers[index % SERVERS]
-            path = f"cam{index}"
-            publishers.append(start_publisher(source, source_port, path))
-            cameras.append(camera(owner, f"rtsp://127.0.0.1:{client_port}/{path}", f"Recorded {index}"))
+    with published(work, source, CAMERAS, SERVERS) as media:
+        cameras = [camera(owner, uri, f"Recorded {index}") for index, uri in enumerate(media.uris)]
         Camera.objects.filter(pk__in=[c.pk for c in cameras]).update(recorded_centrally=True)
-        for cam in cameras:
-            wait_until(lambda cam=cam: rtsp_describe(cam.rtsp_main_uri, timeout=1).status == 200, 30, "a publisher")
-        time.sleep(2)
+        try:
+            worker = start_worker(root, work / "recorder.log")
+            started = time.perf_counter()
+            wait_until(
+                lambda: RecordingStream.objects.filter(camera__in=cameras, state="recording").count() == CAMERAS,
+                120, f"{CAMERAS} cameras recording",
+            )  # fmt: skip
+            all_up = time.perf_counter() - started
+            time.sleep(3)
 
-        worker = start_worker(root, work / "recorder.log")
-        started = time.perf_counter()
-        wait_until(
-            lambda: RecordingStream.objects.filter(camera__in=cameras, state="recording").count() == CAMERAS,
-            120, f"{CAMERAS} cameras recording",
-        )  # fmt: skip
-        all_up = time.perf_counter() - started
-        time.sleep(3)
-
-        recorders = children_of(worker.pid)
-        assert len(recorders) == CAMERAS, f"{len(recorders)} ffmpeg children"
-        groups = {
-            "recorders": recorders,
-            "worker": [worker.pid],
-            "publishers": [p.pid for p in publishers],
-            "servers": [s[0].pid for s in servers],
-        }
-        before = {pid: cpu_ticks(pid) for pids in groups.values() for pid in pids}
-        per_camera_before = {
-            cam.pk: RecordingSegment.objects.filter(camera=cam, is_gap=False).count() for cam in cameras
-        }
-        load_before = os.getloadavg()
-        wall = time.perf_counter()
-        time.sleep(WINDOW)
-        wall = time.perf_counter() - wall
-        after = {pid: cpu_ticks(pid) for pid in before}
-        percent = {pid: (after[pid] - before[pid]) / CLK_TCK / wall * 100 for pid in before}
-        advanced = [
-            RecordingSegment.objects.filter(camera=cam, is_gap=False).count() - per_camera_before[cam.pk]
-            for cam in cameras
-        ]
-        decoded, worst = 0, 0.0
-        for cam in cameras:
-            last = RecordingSegment.objects.filter(camera=cam, is_gap=False).order_by("-started_at").first()
-            path = root / last.file_name
-            decoded += ffprobe_video(path)[0] == "h264"
-            worst = max(worst, abs((last.ended_at - last.started_at).total_seconds() - ffprobe_duration(path)))
-        rss = statistics.mean(rss_kib(pid) for pid in recorders) / 1024
-        per_stream = [percent[pid] for pid in recorders]
-        gaps = RecordingSegment.objects.filter(camera__in=cameras, is_gap=True).count()
-        restarts = sum(RecordingStream.objects.filter(camera__in=cameras).values_list("restarts", flat=True))
-        return {
-            "all_up": all_up,
-            "per_stream_mean": statistics.mean(per_stream),
-            "per_stream_max": max(per_stream),
-            "recorders_total": sum(per_stream),
-            "worker": percent[worker.pid],
-            "publishers_total": sum(percent[pid] for pid in groups["publishers"]),
-            "servers_total": sum(percent[pid] for pid in groups["servers"]),
-            "rss_mean_mib": rss,
-            "advanced_min": min(advanced),
-            "advanced_max": max(advanced),
-            "decoded": decoded,
-            "worst_index_error": worst,
-            "gaps": gaps,
-            "restarts": restarts,
-            "disk_mib": folder_bytes(root) / 2**20,
-            "segments": indexed(cameras),
-            "window": wall,
-            "load": load_before,
-        }
-    finally:
-        if worker is not None:
-            stop(worker, wait=60)
-        for process in publishers:
-            stop(process, wait=5)
-        for process, *_ in servers:
-            stop(process, signal.SIGINT, wait=5)
+            recorders = children_of(worker.pid)
+            assert len(recorders) == CAMERAS, f"{len(recorders)} ffmpeg children"
+            groups = {
+                "recorders": recorders,
+                "worker": [worker.pid],
+                "publishers": media.publisher_pids,
+                "servers": media.server_pids,
+            }
+            before = {pid: cpu_ticks(pid) for pids in groups.values() for pid in pids}
+            per_camera_before = {
+                cam.pk: RecordingSegment.objects.filter(camera=cam, is_gap=False).count() for cam in cameras
+            }
+            load_before = os.getloadavg()
+            wall = time.perf_counter()
+            time.sleep(WINDOW)
+            wall = time.perf_counter() - wall
+            after = {pid: cpu_ticks(pid) for pid in before}
+            percent = {pid: (after[pid] - before[pid]) / CLK_TCK / wall * 100 for pid in before}
+            advanced = [
+                RecordingSegment.objects.filter(camera=cam, is_gap=False).count() - per_camera_before[cam.pk]
+                for cam in cameras
+            ]
+            decoded, worst = 0, 0.0
+            for cam in cameras:
+                last = RecordingSegment.objects.filter(camera=cam, is_gap=False).order_by("-started_at").first()
+                path = root / last.file_name
+                decoded += ffprobe_video(path)[0] == "h264"
+                worst = max(worst, abs((last.ended_at - last.started_at).total_seconds() - ffprobe_duration(path)))
+            rss = statistics.mean(rss_kib(pid) for pid in recorders) / 1024
+            per_stream = [percent[pid] for pid in recorders]
+            gaps = RecordingSegment.objects.filter(camera__in=cameras, is_gap=True).count()
+            restarts = sum(RecordingStream.objects.filter(camera__in=cameras).values_list("restarts", flat=True))
+            return {
+                "all_up": all_up,
+                "per_stream_mean": statistics.mean(per_stream),
+                "per_stream_max": max(per_stream),
+                "recorders_total": sum(per_stream),
+                "worker": percent[worker.pid],
+                "publishers_total": sum(percent[pid] for pid in groups["publishers"]),
+                "servers_total": sum(percent[pid] for pid in groups["servers"]),
+                "rss_mean_mib": rss,
+                "advanced_min": min(advanced),
+                "advanced_max": max(advanced),
+                "decoded": decoded,
+                "worst_index_error": worst,
+                "gaps": gaps,
+                "restarts": restarts,
+                "disk_mib": folder_bytes(root) / 2**20,
+                "segments": indexed(cameras),
+                "window": wall,
+                "load": load_before,
+            }
+        finally:
+            if worker is not None:
+                stop(worker, wait=60)
 
 
 def verdict(ok):
