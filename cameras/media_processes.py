@@ -1,16 +1,17 @@
 """What the media workers (the live relay, the recorder) share about their ffmpeg children: the camera's stream
-address with its credentials, keeping those credentials out of logs, reading a child's log, stopping a child."""
+address with its credentials, keeping those credentials out of logs, starting a child, reading its log, stopping it."""
 
 import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 from urllib.parse import urlsplit, urlunsplit
 
 from .crypto import camera_credentials, uri_with_credentials
 
-__all__ = ["log_tail", "public_uri", "redact", "stream_uri", "terminate"]
+__all__ = ["log_tail", "public_uri", "redact", "start_child", "stream_uri", "terminate", "with_pdeathsig"]
 
 
 def stream_uri(camera):
@@ -33,6 +34,30 @@ def redact(text, secrets):
 def public_uri(uri):
     parts = urlsplit(uri)
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def with_pdeathsig(command):
+    """The command under `setpriv --pdeathsig TERM` where setpriv exists: if the worker dies without stopping its
+    children (SIGKILL, OOM), the kernel ends them, so no orphans."""
+    setpriv = shutil.which("setpriv")
+    if setpriv:
+        command = [setpriv, "--pdeathsig", "TERM", "--", *command]
+    return command
+
+
+def start_child(command, folder, log_path):
+    """Start a child in its folder, with its stderr in a log emptied first and in a session of its own (a Ctrl-C in
+    the worker's terminal reaches the worker, which stops it). Raises OSError if it cannot start."""
+    with open(log_path, "ab") as log_file:
+        log_file.truncate(0)
+        return subprocess.Popen(  # noqa: S603 - our own argument list, no shell
+            command,
+            cwd=folder,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+            start_new_session=True,
+        )
 
 
 def log_tail(path, size=2000):

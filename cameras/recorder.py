@@ -62,7 +62,7 @@ from django.utils import timezone
 
 from audit.access import AccessAction, AccessRecord, record_access
 
-from .media_processes import log_tail, public_uri, redact, stream_uri, terminate
+from .media_processes import log_tail, public_uri, redact, start_child, stream_uri, terminate, with_pdeathsig
 from .models import Camera, RecordingSegment, RecordingStream
 from .recording import recording_root
 
@@ -107,10 +107,7 @@ def ffmpeg_command(uri, *, segment_seconds, ffmpeg=None):
         "-segment_list", SEGMENT_LIST, "-segment_list_type", "csv",
         "%06d.ts",
     ]  # fmt: skip
-    setpriv = shutil.which("setpriv")
-    if setpriv:  # a worker killed without stopping its children takes them with it
-        command = [setpriv, "--pdeathsig", "TERM", "--", *command]
-    return command
+    return with_pdeathsig(command)  # a worker killed without stopping its children takes them with it
 
 
 def cameras_to_record(at=None):
@@ -367,13 +364,9 @@ class RecorderSupervisor:
         folder.mkdir(parents=True)
         log_path = self.root / "logs" / f"{camera_id}.log"
         try:
-            with open(log_path, "ab") as log_file:
-                log_file.truncate(0)
-                process = subprocess.Popen(  # noqa: S603 - our own argument list, no shell
-                    ffmpeg_command(uri, segment_seconds=self.segment_seconds, ffmpeg=self.ffmpeg),
-                    cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log_file,
-                    start_new_session=True,
-                )  # fmt: skip
+            process = start_child(
+                ffmpeg_command(uri, segment_seconds=self.segment_seconds, ffmpeg=self.ffmpeg), folder, log_path
+            )
         except OSError as exc:
             log.error("Recorder: camera %s: ffmpeg could not start: %s", camera_id, exc)
             shutil.rmtree(folder, ignore_errors=True)

@@ -32,7 +32,7 @@ from django.db import DatabaseError, IntegrityError, close_old_connections, conn
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .media_processes import log_tail, public_uri, redact, stream_uri, terminate
+from .media_processes import log_tail, public_uri, redact, start_child, stream_uri, terminate, with_pdeathsig
 from .models import Camera, RelayStream
 
 __all__ = [
@@ -134,11 +134,7 @@ def ffmpeg_command(uri, *, segment_seconds=SEGMENT_SECONDS, list_size=LIST_SIZE,
         "-hls_segment_filename", "seg%06d.ts",
         PLAYLIST,
     ]  # fmt: skip
-    # If the worker dies without stopping its children (SIGKILL, OOM), the kernel ends them: no orphans.
-    setpriv = shutil.which("setpriv")
-    if setpriv:
-        command = [setpriv, "--pdeathsig", "TERM", "--", *command]
-    return command
+    return with_pdeathsig(command)  # if the worker dies without stopping its children, the kernel ends them
 
 
 # --- The worker ---------------------------------------------------------------------------------------------------
@@ -346,16 +342,7 @@ class RelaySupervisor:
         command = ffmpeg_command(uri, segment_seconds=self.segment_seconds, list_size=self.list_size,
                                  ffmpeg=self.ffmpeg)  # fmt: skip
         try:
-            with open(log_path, "ab") as log_file:
-                log_file.truncate(0)
-                process = subprocess.Popen(  # noqa: S603 - our own argument list, no shell
-                    command,
-                    cwd=folder,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=log_file,
-                    start_new_session=True,  # a Ctrl-C in the worker's terminal reaches the worker, which stops it
-                )
+            process = start_child(command, folder, log_path)
         except OSError as exc:  # ffmpeg missing, no more processes...
             log.error("Live relay: camera %s: ffmpeg could not start: %s", camera_id, exc)
             shutil.rmtree(folder, ignore_errors=True)
