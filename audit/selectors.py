@@ -16,9 +16,21 @@ from zones.models import Organisation, Role
 from .access import PLATFORM_CHAIN
 from .models import AccessLogEntry, ChainHead, ChainVerification, SignedHead
 
-__all__ = ["ALL_CHAINS", "can_read_log", "chain_list", "chain_status", "entry_get", "entry_list", "readable_chains"]
+__all__ = [
+    "ALL_CHAINS",
+    "COUNT_LIMIT",
+    "can_read_log",
+    "chain_list",
+    "chain_status",
+    "entry_get",
+    "entry_list",
+    "readable_chains",
+]
 
 ALL_CHAINS = None  # readable_chains() for the supervisor: no restriction
+# Lists count their matches only up to this (+1, to know there are more): counting every match of a broad filter
+# over millions of entries takes seconds. Exports stream every match.
+COUNT_LIMIT = 1_000
 OWN_CHAIN_ROLES = {Role.DPO, Role.CHIEF}
 LOG_ROLES = OWN_CHAIN_ROLES | {Role.SUPERVISOR, Role.PLATFORM_ADMIN}
 

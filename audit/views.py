@@ -34,7 +34,7 @@ from .forms import VerifyForm
 
 PAGE_SIZE = 50
 ORDER = ("-occurred_at", "-id")
-COUNT_LIMIT = 1_000
+COUNT_LIMIT = selectors.COUNT_LIMIT
 PURPOSES = dict(Purpose.choices)
 DECISIONS = dict(DECISION_CHOICES)
 

@@ -440,3 +440,28 @@ def test_the_console_lists_flags_with_links_to_the_entries(zones, person, signed
     assert b"Break-glass access awaiting review" in response.content
     linked = client.get(reverse("audit:console") + flag.link)
     assert len(ids_on_page(linked)) == 1
+
+
+def test_the_api_counts_only_up_to_the_limit_and_keeps_paging(settings, monkeypatch, client):
+    """A broad filter over millions of entries must not count them all: the count stops at the limit."""
+    from rest_framework.test import APIClient
+
+    from audit import selectors
+    from tests.factories import MembershipFactory
+    from zones.services import api_token_create
+
+    monkeypatch.setattr(selectors, "COUNT_LIMIT", 5)
+    owner = OrganisationFactory()
+    for _ in range(8):
+        record_access(AccessRecord(action=AccessAction.CONSULTATION, controller=owner))
+    dpo = MembershipFactory(organisation=owner, role="dpo")
+    _, key = api_token_create(actor=actor_for(dpo.user, owner.pk), name="t")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    first = api.get("/api/v1/access-log/", {"limit": 3}).json()
+    assert (first["count"], first["count_capped"], len(first["results"])) == (5, True, 3)
+    second = api.get(first["next"]).json()
+    third = api.get(second["next"]).json()
+    assert len(second["results"]) == 3 and len(third["results"]) == 2 and third["next"] is None
+    ids = [e["id"] for page in (first, second, third) for e in page["results"]]
+    assert len(set(ids)) == 8
