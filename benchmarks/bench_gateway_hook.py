@@ -1,27 +1,32 @@
-"""Benchmark of the media gateway hook (issue: live video), against a bare Django view in the same run.
+"""Benchmark of the media gateway hook (issue: live video), against bare Django views in the same run.
 
 Target: p99 under 5 ms of SERVER time at 500 requests/s sustained for 60 s, compared with a bare Django view that
-answers 200 (same server, same load, same middleware), reporting the ratio.
+answers 200 (same server, same load), reporting the ratio.
 
-- Server: gunicorn on loopback, 4 sync workers as in platform/systemd, production settings (DEBUG
-  off) with generated secrets. Server time is gunicorn's own per-request time, `%(D)s` microseconds in its access
-  log: from the parsed request to the last byte written.
-- Load: a constant-rate (open-loop) generator in this process (asyncio): request i is sent at t0 + i/rate whatever
-  happened before, so a slow answer delays nothing else (no coordinated omission); each request on a new
-  connection, as MediaMTX makes them (a new HTTP transport per hook call). Client latency is reported twice: from
-  the actual send, and from the scheduled send. `wrk` is closed-loop and wrk2 is not in Debian, so no external
-  tool is needed; the achieved rate is measured and reported.
+- Server: gunicorn on loopback as in platform/ (gthread workers, WORKERS x THREADS, keep-alive), config.wsgi's
+  application (so /gateway/ takes its lean middleware path), production settings (DEBUG off), generated secrets.
+  Server time is gunicorn's own per-request time, `%(D)s` microseconds in its access log: from the parsed request
+  to the last byte written; the CPU time of each request in its thread is recorded beside it (X-Bench-Cpu-Us).
+- Load: a constant-rate (open-loop) generator in this process (asyncio): request i is due at t0 + i/rate whatever
+  happened before, so a slow answer delays nothing else (no coordinated omission). By default it goes over a pool
+  of --connections persistent (keep-alive) connections, as wrk does and as MediaMTX up to v1.16.0 did (Go's
+  http.Post, whose default transport keeps connections alive); a due request waits for a free connection, and
+  that wait counts in the latency measured from the scheduled time. `--new-connection-per-request` opens one
+  connection per request instead, as MediaMTX does since v1.16.1 (a new http.Transport per hook call, its idle
+  connections closed afterwards). Client latency is reported from the actual send and from the scheduled send.
 - Requests: MediaMTX-shaped bodies. 85% allowed: 40 live sessions on 8 shared cameras, token in `token` (HLS),
   in the query (RTSP) or as the password, each with its gateway `id`; 15% refused: another camera (5%), an unknown
   token from a pool of 50 (5%), `publish` (3%), RTSP's first request without credentials (2%). Inside the
   measurement each worker sweeps for ended sessions every PORTAL_LIVE_GATE_CACHE_SECONDS and checks each token
   in full every live.FULL_RECHECK_SECONDS.
-- Phases: 5 s warm-up, 60 s hook, 5 s warm-up, 60 s bare view.
+- Phases (5 s warm-up each, then --seconds): the hook; a bare view under /gateway/ (the hook's own middleware
+  path: the ratio is the hook's own cost); a bare view outside /gateway/ (the portal's full middleware).
 
 Run: `.venv/bin/python benchmarks/bench_gateway_hook.py` (SQLite file under data/), or with PostgreSQL:
 `createdb -h 127.0.0.1 -U postgres cctv_bench_hook; DATABASE_URL=postgres://postgres@127.0.0.1:5432/cctv_bench_hook
 .venv/bin/python benchmarks/bench_gateway_hook.py` (the database must be named cctv_bench*: its schema is dropped).
-Options: --rate 500 --seconds 60. Writes its section of benchmarks/RESULTS.md.
+Options: --rate 500 --seconds 60 --connections 8 --new-connection-per-request. Writes its section of
+benchmarks/RESULTS.md (only for the default keep-alive mode at 500/s or more for 60 s or more).
 """
 
 import os
@@ -37,6 +42,7 @@ if SERVING:
     # Imported by gunicorn's workers: the portal's URLs plus one bare view, under the environment's settings.
     import django
     from django.conf import settings
+    from django.contrib.auth.decorators import login_not_required
     from django.http import HttpResponse
     from django.urls import path
     from django.views.decorators.csrf import csrf_exempt
@@ -44,17 +50,17 @@ if SERVING:
     django.setup()
     settings.ROOT_URLCONF = __name__
 
+    @login_not_required
     @csrf_exempt
     def bare(request):
         return HttpResponse(b'{"ok": true}', content_type="application/json")
 
     from config.urls import urlpatterns as _portal
 
-    urlpatterns = [path("gateway/bench-bare", bare), *_portal]
+    # The same bare view on the gateway's lean path and on the portal's full one.
+    urlpatterns = [path("gateway/bench-bare", bare), path("bench-bare", bare), *_portal]
 
-    from django.core.wsgi import get_wsgi_application
-
-    _django = get_wsgi_application()
+    from config.wsgi import application as _django
 
     def application(environ, start_response):
         """Django, plus the CPU time this request took in its thread, in a header that the access log records: wall
@@ -96,7 +102,7 @@ CAMERAS = 8
 SESSIONS = 40
 UNKNOWN_TOKENS = 50
 WARM_UP_SECONDS = 5
-WORKERS = 4  # sync workers, as platform/systemd/cctv-portal-web.service
+WORKERS, THREADS = 4, 4  # gthread workers, as platform/systemd/cctv-portal-web.service and platform/Procfile
 TARGET_MS = 5.0
 SOURCES = [f"127.0.{n // 250}.{n % 250 + 2}" for n in range(32)]
 
@@ -206,50 +212,102 @@ def bodies(tokens, other_camera, rng):
     return mix
 
 
-def request_bytes(url_path, body):
+def request_bytes(url_path, body, close):
     return (
         f"POST {url_path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: mediamtx\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        f"Content-Length: {len(body)}\r\n{'Connection: close' if close else 'Connection: keep-alive'}\r\n\r\n"
     ).encode() + body
 
 
-async def _exchange(port, payload, source):
-    """One request on its own connection, as MediaMTX does (a new HTTP transport per hook call). The source address
-    rotates over 127.0.0.0/8 so that 60,000 connections a minute do not run out of (address, port) pairs while the
-    closed ones wait in TIME_WAIT."""
+async def _response(reader):
+    """Read one response; returns (status, whether the server keeps the connection open)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length, keep, chunked = 0, True, False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        name, value = name.strip().lower(), value.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"connection" and value == b"close":
+            keep = False
+        elif name == b"transfer-encoding" and value == b"chunked":
+            chunked = True
+    while chunked:
+        size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+        await reader.readexactly(size + 2)
+        chunked = size > 0
+    if length:
+        await reader.readexactly(length)
+    return int(head[9:12]), keep
+
+
+async def _fresh_exchange(port, payload, source):
+    """One request on its own connection. The source address rotates over 127.0.0.0/8 so that 30,000 connections
+    a minute do not run out of (address, port) pairs while the closed ones wait in TIME_WAIT."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
     try:
         writer.write(payload)
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":", 1)[1])
-        if length:
-            await reader.readexactly(length)
-        return int(head[9:12])
+        return (await _response(reader))[0]
     finally:
         writer.close()
 
 
-async def load(port, url_path, mix, rate, seconds):
-    """Send rate*seconds requests at a constant rate; returns per-request results, the achieved rate, failures."""
+def _failed(failures, error):
+    name = getattr(error, "strerror", None) or type(error).__name__
+    failures[name] = failures.get(name, 0) + 1
+
+
+async def load(port, url_path, mix, rate, seconds, connections, fresh):
+    """Send rate*seconds requests at a constant rate; returns per-request results, the achieved rate, failures.
+
+    Keep-alive (default): `connections` persistent connections take the due requests in turn; a request due while
+    every connection is busy waits for one (counted from its scheduled time). Fresh: each due request opens its
+    own connection at once, however many are already open."""
     results, failures = [], {}
     loop = asyncio.get_running_loop()
+    payloads = [(kind, request_bytes(url_path, body, close=fresh)) for kind, body in mix]
 
-    async def one(kind, payload, planned, source):
+    async def fresh_one(kind, payload, planned, source):
         sent = loop.time()
         try:
-            status = await _exchange(port, payload, source)
-        except (OSError, asyncio.IncompleteReadError) as error:
-            name = getattr(error, "strerror", None) or type(error).__name__
-            failures[name] = failures.get(name, 0) + 1
+            status = await _fresh_exchange(port, payload, source)
+        except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+            _failed(failures, error)
             return
         done = loop.time()
         results.append((kind, status, done - sent, done - planned, done))
 
+    due = asyncio.Queue()
+
+    async def connection():
+        reader = writer = None
+        while (item := await due.get()) is not None:
+            kind, payload, planned = item
+            for attempt in (1, 2):  # a connection the server closed meanwhile is reopened once, as HTTP clients do
+                try:
+                    if writer is None:
+                        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                    sent = loop.time()
+                    writer.write(payload)
+                    status, keep = await _response(reader)
+                except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+                    if writer is not None:
+                        writer.close()
+                    reader = writer = None
+                    if attempt == 2:
+                        _failed(failures, error)
+                    continue
+                done = loop.time()
+                results.append((kind, status, done - sent, done - planned, done))
+                if not keep:
+                    writer.close()
+                    reader = writer = None
+                break
+        if writer is not None:
+            writer.close()
+
+    pool = [] if fresh else [asyncio.create_task(connection()) for _ in range(connections)]
     total = int(rate * seconds)
-    payloads = [(kind, request_bytes(url_path, body)) for kind, body in mix]
     tasks = []
     start = loop.time() + 0.05
     for index in range(total):
@@ -258,8 +316,13 @@ async def load(port, url_path, mix, rate, seconds):
         if delay > 0:
             await asyncio.sleep(delay)
         kind, payload = payloads[index % len(payloads)]
-        tasks.append(asyncio.create_task(one(kind, payload, planned, SOURCES[index % len(SOURCES)])))
-    await asyncio.gather(*tasks)
+        if fresh:
+            tasks.append(asyncio.create_task(fresh_one(kind, payload, planned, SOURCES[index % len(SOURCES)])))
+        else:
+            due.put_nowait((kind, payload, planned))
+    for _ in pool:
+        due.put_nowait(None)
+    await asyncio.gather(*tasks, *pool)
     elapsed = max(r[4] for r in results) - start
     return results, len(results) / elapsed, failures
 
@@ -278,7 +341,8 @@ def free_port():
 def start_server(port, access_log):
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"), "benchmarks.bench_gateway_hook:application",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--timeout", "30", "--backlog", "2048",
+        "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread", "--workers", str(WORKERS),
+        "--threads", str(THREADS), "--timeout", "30", "--backlog", "2048",
         "--access-logfile", str(access_log),
         "--access-logformat", "%(U)s %(s)s %(D)s %({x-bench-cpu-us}o)s",
         "--error-logfile", str(access_log.with_suffix(".err")),
@@ -328,13 +392,23 @@ def workers_of(server):
     return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
 
-def phase(port, access_log, url_path, mix, rate, seconds):
-    asyncio.run(load(port, url_path, mix, rate, WARM_UP_SECONDS))
+PHASES = (
+    ("hook", "/gateway/auth", "`POST /gateway/auth` (hook)"),
+    ("bare", "/gateway/bench-bare", "bare view under /gateway/ (same middleware as the hook)"),
+    ("bare_full", "/bench-bare", "bare view outside /gateway/ (the portal's full middleware)"),
+)
+
+
+def phase(port, access_log, url_path, mix, args):
+    fresh = args.new_connection_per_request
+    connections = args.connections
+    asyncio.run(load(port, url_path, mix, args.rate, WARM_UP_SECONDS, connections, fresh))
     *_, skip = server_times(access_log, 0, url_path)
     cpu_before, client_before = cpu_seconds(workers_of(SERVER)), time.process_time()
-    results, achieved, failures = asyncio.run(load(port, url_path, mix, rate, seconds))
+    results, achieved, failures = asyncio.run(load(port, url_path, mix, args.rate, args.seconds, connections, fresh))
     cpu = cpu_seconds(workers_of(SERVER)) - cpu_before
     client_cpu = time.process_time() - client_before
+    pressure = cpu_pressure()
     time.sleep(0.5)  # the last access-log lines
     server, server_cpu, _ = server_times(access_log, skip, url_path)
     statuses = {}
@@ -348,26 +422,27 @@ def phase(port, access_log, url_path, mix, rate, seconds):
         "server": {q: quantile(server, q) for q in (0.5, 0.9, 0.99, 0.999)} | {"max": max(server),
                                                                                    "mean": statistics.mean(server)},
         "send": {q: quantile(send, q) for q in (0.5, 0.99)},
-        "server_cpu": {q: quantile(server_cpu, q) for q in (0.5, 0.99, 0.999)},
+        "server_cpu": {q: quantile(server_cpu, q) for q in (0.5, 0.9, 0.99, 0.999)},
         "plan": {q: quantile(plan, q) for q in (0.5, 0.99)},
-        "statuses": statuses, "cpu": cpu / seconds, "client_cpu": client_cpu / seconds,
+        "statuses": statuses, "cpu": cpu / args.seconds, "client_cpu": client_cpu / args.seconds,
+        "pressure": pressure,
     }  # fmt: skip
 
 
 SERVER = None
-
-
 LOAD_BEFORE = ""
-PRESSURE = ""
 
 
 def main():
-    global SERVER, LOAD_BEFORE, PRESSURE
+    global SERVER, LOAD_BEFORE
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--connections", type=int, default=8, help="persistent connections (keep-alive mode)")
+    parser.add_argument("--new-connection-per-request", action="store_true", help="as MediaMTX >= 1.16.1")
+    parser.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md alone")
     args = parser.parse_args()
-    LOAD_BEFORE = " / ".join(Path("/proc/loadavg").read_text().split()[:3])
+    LOAD_BEFORE = " / ".join(Path("/proc/loadavg").read_text().split()[:3]) + f", CPU pressure {cpu_pressure()}"
     environment()
     tokens, other_camera, vendor = prepare()
     mix = bodies(tokens, other_camera, random.Random(7))
@@ -375,26 +450,22 @@ def main():
     folder.mkdir(parents=True, exist_ok=True)
     access_log = folder / "access.log"
     access_log.unlink(missing_ok=True)
-    if True:
-        port = free_port()
-        SERVER = start_server(port, access_log)
-        try:
-            hook = phase(port, access_log, "/gateway/auth", mix, args.rate, args.seconds)
-            bare = phase(port, access_log, "/gateway/bench-bare", mix, args.rate, args.seconds)
-            PRESSURE = cpu_pressure()
-        finally:
-            SERVER.send_signal(signal.SIGTERM)
-            SERVER.wait(timeout=30)
-    report(hook, bare, args, vendor)
+    port = free_port()
+    SERVER = start_server(port, access_log)
+    try:
+        measured = {name: phase(port, access_log, url_path, mix, args) for name, url_path, _label in PHASES}
+    finally:
+        SERVER.send_signal(signal.SIGTERM)
+        SERVER.wait(timeout=30)
+    report(measured, args, vendor)
 
 
 def describe(failures):
     return ", ".join(f"{n} {name}" for name, n in failures.items()) or "none"
 
 
-def report(hook, bare, args, vendor):
-    ratio99 = hook["server"][0.99] / bare["server"][0.99]
-    ratio50 = hook["server"][0.5] / bare["server"][0.5]
+def report(measured, args, vendor):
+    hook, bare, full = measured["hook"], measured["bare"], measured["bare_full"]
     met = hook["server"][0.99] < TARGET_MS and hook["achieved"] >= 0.98 * args.rate
     expected = {"allowed": 200, "wrong_camera": 403, "unknown_token": 401, "publish": 403, "no_credentials": 401}
     wrong = {key: n for key, n in hook["statuses"].items() if expected[key[0]] != key[1]}
@@ -402,55 +473,70 @@ def report(hook, bare, args, vendor):
         f"{kind} {sum(n for (k, _s), n in hook['statuses'].items() if k == kind) / hook['requests']:.0%}"
         for kind in expected
     )
+    fresh = args.new_connection_per_request
+    connections = (
+        "a new connection per request (as MediaMTX since v1.16.1)"
+        if fresh
+        else f"{args.connections} persistent keep-alive connections (as wrk, and MediaMTX up to v1.16.0)"
+    )
 
-    def row(name, data):
-        s, c = data["server"], data
+    def row(label, c):
+        s = c["server"]
         return (
-            f"| {name} | {c['requests']:,} | {c['achieved']:.1f}/s | {s[0.5]:.2f} | {s[0.9]:.2f} | {s[0.99]:.2f} | "
+            f"| {label} | {c['requests']:,} | {c['achieved']:.1f}/s | {s[0.5]:.2f} | {s[0.9]:.2f} | {s[0.99]:.2f} | "
             f"{s[0.999]:.2f} | {s['max']:.1f} | {c['send'][0.5]:.2f} / {c['send'][0.99]:.2f} | "
-            f"{c['plan'][0.5]:.2f} / {c['plan'][0.99]:.2f} | {c['cpu']:.0%} | {c['client_cpu']:.0%} |"
+            f"{c['plan'][0.5]:.2f} / {c['plan'][0.99]:.2f} | {c['cpu']:.0%} | {c['client_cpu']:.0%} | "
+            f"{c['pressure']} |"
         )
 
+    def cpu_row(label, c):
+        s = c["server_cpu"]
+        return f"| {label} | {s[0.5]:.3f} | {s[0.9]:.3f} | {s[0.99]:.3f} | {s[0.999]:.3f} |"
+
+    def ratio(key, q):
+        return f"{hook[key][q] / bare[key][q]:.2f} (vs full-middleware view: {hook[key][q] / full[key][q]:.2f})"
+
+    labels = {name: label for name, _path, label in PHASES}
     when = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
-    body = f"""Run {when} on {os.cpu_count()} CPU(s), Python {platform.python_version()}, {vendor}; gunicorn \
-{WORKERS} sync workers on loopback, production settings, DEBUG off; load average before the run {LOAD_BEFORE}.
-Command: `.venv/bin/python benchmarks/bench_gateway_hook.py --rate {args.rate:g} --seconds {args.seconds:g}` \
-(DATABASE_URL selects the database).
-Load: constant rate (open loop) from an asyncio generator on the same machine, one connection per request as \
-MediaMTX does, {WARM_UP_SECONDS} s warm-up per phase; failed requests: {describe(hook["failures"])} (hook), \
-{describe(bare["failures"])} (bare). Mix: {mix}; {SESSIONS} live sessions on {CAMERAS} cameras; each \
-worker sweeps for ended sessions every 2 s and checks each token in full every 30 s. Server time: gunicorn's \
-`%(D)s` per request. Latencies in ms.
+    body = f"""Run {when} on {os.cpu_count()} CPU(s) shared with other jobs, Python {platform.python_version()}, \
+{vendor}; gunicorn {WORKERS} gthread workers x {THREADS} threads on loopback (as platform/), config.wsgi's \
+application, production settings, DEBUG off. Load average (1/5/15 min) before the run {LOAD_BEFORE}.
+Command: `.venv/bin/python benchmarks/bench_gateway_hook.py --rate {args.rate:g} --seconds {args.seconds:g} \
+--connections {args.connections}{" --new-connection-per-request" if fresh else ""}` (DATABASE_URL selects the \
+database).
+Load: constant rate (open loop) from an asyncio generator on the same machine over {connections}; \
+{WARM_UP_SECONDS} s warm-up per phase; failed requests: {describe(hook["failures"])} (hook), \
+{describe(bare["failures"])} (bare), {describe(full["failures"])} (full-middleware bare). Mix: {mix}; {SESSIONS} \
+live sessions on {CAMERAS} cameras; each worker sweeps for ended sessions every 2 s and checks each token in full \
+every 30 s. Server time: gunicorn's `%(D)s` per request. Latencies in ms; the latency from the scheduled time \
+includes waiting for a free connection.
 
 | endpoint | requests | achieved rate | server p50 | p90 | p99 | p99.9 | max | client p50 / p99 from send \
-| client p50 / p99 from schedule | server CPU (of one core) | load generator CPU |
-|---|---|---|---|---|---|---|---|---|---|---|---|
-{row("`POST /gateway/auth` (hook)", hook)}
-{row("bare Django view, 200 (same middleware)", bare)}
+| client p50 / p99 from schedule | server CPU (of one core) | load generator CPU | CPU pressure (avg60) after |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
+{chr(10).join(row(labels[name], measured[name]) for name, *_ in PHASES)}
 
-CPU time of the request in its server thread (ms; not counting time spent waiting for a CPU):
+CPU time of each request in its server thread (ms; not counting time spent waiting for a CPU):
 
-| endpoint | p50 | p99 | p99.9 |
-|---|---|---|---|
-| hook | {hook["server_cpu"][0.5]:.2f} | {hook["server_cpu"][0.99]:.2f} | {hook["server_cpu"][0.999]:.2f} |
-| bare view | {bare["server_cpu"][0.5]:.2f} | {bare["server_cpu"][0.99]:.2f} | {bare["server_cpu"][0.999]:.2f} |
+| endpoint | p50 | p90 | p99 | p99.9 |
+|---|---|---|---|---|
+{chr(10).join(cpu_row(labels[name], measured[name]) for name, *_ in PHASES)}
 
 | measure | result | target | verdict |
 |---|---|---|---|
 | hook p99 server time at {hook["achieved"]:.0f}/s for {args.seconds:g} s | {hook["server"][0.99]:.2f} ms | \
 < {TARGET_MS:g} ms at 500/s for 60 s | {"met" if met else "MISSED"} |
-| ratio hook / bare view, p99 server time | {ratio99:.2f} | (reported) | |
-| ratio hook / bare view, p50 server time | {ratio50:.2f} | (reported) | |
-| hook p99 server CPU time per request | {hook["server_cpu"][0.99]:.2f} ms | (reported) | |
-| ratio hook / bare view, p99 server CPU time | {hook["server_cpu"][0.99] / bare["server_cpu"][0.99]:.2f} | \
-(reported) | |
-| CPU pressure while measuring (/proc/pressure/cpu, some avg60) | {PRESSURE or "n/a"} | (context) | |
+| ratio hook / bare view, p99 server time | {ratio("server", 0.99)} | (reported) | |
+| ratio hook / bare view, p50 server time | {ratio("server", 0.5)} | (reported) | |
+| ratio hook / bare view, p99 server CPU time | {ratio("server_cpu", 0.99)} | (reported) | |
 | answers other than the expected status (200 allowed, 401/403 refused) | {sum(wrong.values())} | 0 | \
 {"met" if not wrong else "MISSED"} |
 """
-    from benchmarks.results import write_section
+    official = not fresh and args.rate >= 500 and args.seconds >= 60 and not args.no_write
+    if official:
+        from benchmarks.results import write_section
 
-    write_section(f"Media gateway hook under load ({vendor})", body)
+        write_section(f"Media gateway hook under load ({vendor})", body)
     print(body)
 
 
