@@ -358,6 +358,12 @@ class GatewayConnection(models.Model):
         return f"{self.protocol or '?'} {self.gateway_id} · session {self.session_id}"
 
 
+# What a new footage request may ask for, and what a request records (live: break-glass live viewing). The API
+# names these choice sets NewRequestModeEnum and RequestModeEnum (SPECTACULAR_SETTINGS).
+NEW_REQUEST_MODE_CHOICES = [(Mode.PLAYBACK, Mode.PLAYBACK.label), (Mode.EXPORT, Mode.EXPORT.label)]
+REQUEST_MODE_CHOICES = [*NEW_REQUEST_MODE_CHOICES, (Mode.LIVE, Mode.LIVE.label)]
+
+
 class FootageRequest(models.Model):
     """An operator's request for another body's recorded footage: cameras, a window, a purpose and the reasons;
     decided by the owner's approvers (two distinct ones under four-eyes), or taken at once under break-glass and
@@ -385,9 +391,7 @@ class FootageRequest(models.Model):
     window_start = models.DateTimeField(_("footage from"))
     window_end = models.DateTimeField(_("footage until"))
     # Live only for break-glass live viewing, recorded here so that it is reviewed like the rest.
-    mode = models.CharField(_("access asked"), max_length=16, choices=[(Mode.PLAYBACK, Mode.PLAYBACK.label),
-                                                                     (Mode.EXPORT, Mode.EXPORT.label),
-                                                                     (Mode.LIVE, Mode.LIVE.label)])  # fmt: skip
+    mode = models.CharField(_("access asked"), max_length=16, choices=REQUEST_MODE_CHOICES)
     purpose = models.CharField(_("purpose"), max_length=40, choices=Purpose.choices)
     justification = models.TextField(_("justification"))
     case_reference = models.CharField(_("case reference"), max_length=100)

@@ -186,6 +186,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets sharing the field name "mode": access modes, and what footage requests record or may ask.
+    "ENUM_NAME_OVERRIDES": {
+        "AccessModeEnum": "conventions.models.Mode",
+        "RequestModeEnum": "conventions.models.REQUEST_MODE_CHOICES",
+        "NewRequestModeEnum": "conventions.models.NEW_REQUEST_MODE_CHOICES",
+    },
 }
 
 # Celery: the broker and result store come from the environment; the default needs no server.

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from ..live import MAX_WALL, clean_justification
 from ..models import (
+    NEW_REQUEST_MODE_CHOICES,
     Approval,
     Convention,
     ConventionEvent,
@@ -11,7 +12,6 @@ from ..models import (
     EvidenceExport,
     FootageRequest,
     LiveSession,
-    Mode,
     Purpose,
     Signature,
     SigningKey,
@@ -204,7 +204,7 @@ class FootageRequestPreviewSerializer(serializers.Serializer):
     window_start = serializers.DateTimeField(help_text=_("ISO 8601; without an offset it is Brussels time."))
     window_end = serializers.DateTimeField()
     purpose = serializers.ChoiceField(choices=Purpose.choices)
-    mode = serializers.ChoiceField(choices=[(Mode.PLAYBACK, Mode.PLAYBACK.label), (Mode.EXPORT, Mode.EXPORT.label)])
+    mode = serializers.ChoiceField(choices=NEW_REQUEST_MODE_CHOICES)
     prosecutor_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     break_glass = serializers.BooleanField(
         required=False, default=False,
