@@ -13,6 +13,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [env_required("ALLOWED_HOSTS")]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+# The media gateway calls its hook on the internal network, straight to gunicorn (platform/mediamtx.yml): a redirect
+# to https there would refuse every viewer. Keep that link private and name the gateway in PORTAL_GATEWAY_ADDRESSES.
+SECURE_REDIRECT_EXEMPT = [r"^gateway/auth$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
