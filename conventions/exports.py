@@ -229,6 +229,7 @@ def _finish(export, footage, written):
         export.finished_at, export.lease_until, export.retention_until = now, None, now + retention
         export.link_expires_at = min(now + timedelta(days=settings.PORTAL_EXPORT_LINK_DAYS), now + retention)
         export.save()
+        _log_processing(export, footage, written)
         from zones.models import Notification
 
         Notification.objects.create(
@@ -237,6 +238,24 @@ def _finish(export, footage, written):
             link=f"/requests/{footage.pk}/",
         )  # fmt: skip
     return EvidenceExport.Status.READY
+
+
+def _log_processing(export, footage, written):
+    """What the package did to the footage, for the access log (metadata only): re-encoded clips (frame-exact cut
+    or burned-in watermark) are an alteration; several cameras in one package are a combination."""
+    cameras = list(footage.cameras.all())
+    facts = {
+        "controller": footage.owner, "actor": export.created_by, "actor_organisation": footage.organisation,
+        "cameras": cameras, "window_start": footage.window_start, "window_end": footage.window_end,
+        "mode": Mode.EXPORT, "purpose": footage.purpose, "case_reference": footage.case_reference,
+        "recipient": footage.organisation, "convention_version": footage.convention_version,
+        "details": {"footage_request": footage.reference, "package": str(export.package_id),
+                    "manifest_sha256": written.sha256},
+    }  # fmt: skip
+    if export.exact or export.watermark:
+        record_access(AccessRecord(action=AccessAction.ALTERATION, reason="export_reencoded", **facts))
+    if len(cameras) > 1:
+        record_access(AccessRecord(action=AccessAction.COMBINATION, reason="export_several_cameras", **facts))
 
 
 def export_download(*, actor, export, request=None):

@@ -165,3 +165,21 @@ def test_only_approved_export_requests_give_a_package(approved, parties):
     request.refresh_from_db()
     with pytest.raises(ValidationError):
         exports.export_request(actor=operator, footage=request)
+
+
+def test_building_a_package_logs_its_alteration_and_combination_once_each(approved):
+    operator, request, _ = approved  # two cameras
+    build(operator, request, watermark=True)
+    altered = AccessLogEntry.objects.get(action=AccessAction.ALTERATION)
+    combined = AccessLogEntry.objects.get(action=AccessAction.COMBINATION)
+    for entry in (altered, combined):
+        assert sorted(entry.camera_ids) == sorted(c.pk for c in request.cameras.all())
+        assert entry.details["footage_request"] == request.reference and entry.recipient_code
+        assert entry.actor_id == operator.user.pk
+
+
+def test_a_stream_copy_of_one_camera_is_neither_altered_nor_combined(approved):
+    operator, request, _ = approved
+    request.cameras.set([request.cameras.first()])
+    build(operator, request, watermark=False)
+    assert not AccessLogEntry.objects.filter(action__in=[AccessAction.ALTERATION, AccessAction.COMBINATION]).exists()
