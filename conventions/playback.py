@@ -42,6 +42,7 @@ __all__ = [
     "playback_renew",
     "playback_start",
     "playback_stop",
+    "playbacks_close_expired",
 ]
 
 GRANTED = (FootageRequest.Status.APPROVED, FootageRequest.Status.BREAK_GLASS)
@@ -139,10 +140,34 @@ def playback_start(*, actor, footage, request=None):
 
 
 def _end(row, reason, at=None):
-    PlaybackToken.objects.filter(pk=row.pk, ended_at__isnull=True).update(
-        ended_at=at or timezone.now(), end_reason=reason[:40]
-    )
+    """Close the key once and write its end, with its duration, to the access log (beside its consultation)."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        if PlaybackToken.objects.filter(pk=row.pk, ended_at__isnull=True).update(ended_at=at, end_reason=reason[:40]):
+            row = PlaybackToken.objects.select_related("request__owner", "request__organisation", "user").get(pk=row.pk)
+            footage = row.request
+            record_access(
+                AccessRecord(
+                    action=AccessAction.SESSION_END, controller=footage.owner, actor=row.user,
+                    actor_organisation=row.organisation, cameras=list(footage.cameras.all()),
+                    window_start=footage.window_start, window_end=footage.window_end, mode=Mode.PLAYBACK,
+                    purpose=footage.purpose, case_reference=footage.case_reference, recipient=footage.organisation,
+                    convention_version=footage.convention_version, reason=reason[:60],
+                    details={"playback_key": row.pk, "footage_request": footage.reference,
+                             "duration_seconds": max(0, round((at - row.started_at).total_seconds())),
+                             "consultation_entry": row.log_entry_id},
+                )
+            )  # fmt: skip
     _forget(row.token_digest)
+
+
+def playbacks_close_expired(*, at=None):
+    """Record the end of playback keys that lapsed without being renewed (periodic, idempotent)."""
+    at = at or timezone.now()
+    lapsed = list(PlaybackToken.objects.filter(ended_at__isnull=True, expires_at__lte=at))
+    for row in lapsed:
+        _end(row, "expired", at=row.expires_at)
+    return len(lapsed)
 
 
 def playback_renew(*, actor, row):

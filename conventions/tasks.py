@@ -12,10 +12,11 @@ def expire_conventions():
 
 @shared_task(name="conventions.tasks.close_expired_live_sessions", ignore_result=True)
 def close_expired_live_sessions():
-    """Write the end of live sessions whose token lapsed (the gate refused them from that instant already)."""
+    """Write the end of live sessions and playbacks whose key lapsed (the gates refused them from that instant)."""
     from .live import sessions_close_expired
+    from .playback import playbacks_close_expired
 
-    return sessions_close_expired()
+    return sessions_close_expired(), playbacks_close_expired()
 
 
 @shared_task(name="conventions.tasks.follow_up_footage_requests", ignore_result=True)

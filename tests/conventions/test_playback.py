@@ -190,3 +190,24 @@ def test_an_unapproved_or_lapsed_request_plays_nothing(tmp_path, settings, parti
     assert AccessLogEntry.objects.filter(action=AccessAction.CONSULTATION).count() == 1
     # No key, a made-up key: nothing.
     assert client.get(f"/gateway/playback/made-up-key/{camera.pk}/index.m3u8").status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_playback_records_its_end_when_stopped_or_lapsed(parties, make_convention, tmp_path, settings):
+    settings.PORTAL_RECORDING_ROOT = tmp_path
+    provider, consumer, provider_chief, _ = parties
+    camera = CameraFactory(owner=provider, legal_regime="police")
+    make_convention(provider_chief, consumer, cameras=[camera], four_eyes_export=False)
+    start = timezone.now() - timedelta(hours=2)
+    record_segments(camera, tmp_path, start, count=1)
+    operator = actor_for(MembershipFactory(organisation=consumer, role="operator").user, consumer.pk)
+    request = approve(provider, ask(operator, [camera], start, start + timedelta(seconds=4)))
+    stopped, _key = playback.playback_start(actor=operator, footage=request)
+    playback.playback_stop(actor=operator, row=stopped)
+    playback.playback_stop(actor=operator, row=stopped)  # once only
+    lapsed, _key = playback.playback_start(actor=operator, footage=request)
+    PlaybackToken.objects.filter(pk=lapsed.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert playback.playbacks_close_expired() == 1 and playback.playbacks_close_expired() == 0
+    ends = AccessLogEntry.objects.filter(action=AccessAction.SESSION_END).order_by("sequence")
+    assert [(e.reason, e.details["playback_key"]) for e in ends] == [("stopped", stopped.pk), ("expired", lapsed.pk)]
+    assert all(e.mode == "playback" and e.details["duration_seconds"] >= 0 for e in ends)
