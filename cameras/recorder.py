@@ -75,6 +75,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+QUIET_AFTER_FAILURES = 3  # failures in a row after which a camera's failures are logged at INFO only
+GIVE_UP_AFTER_FAILURES = 10  # failures in a row (about 5 minutes of retries) after which it is tried every 300 s
 
 INCOMING = ".incoming"  # per camera: the run folders ffmpeg writes into
 SEGMENT_LIST = "segments.csv"
@@ -386,8 +388,10 @@ class RecorderSupervisor:
         detail = lines[-1].strip() if lines else why
         ran = time.monotonic() - run.started
         stable = run.segments > 0 and ran >= self.stable_seconds
-        log.warning(
-            "Recorder: camera %s: %s after %.1f s and %d segment(s); output:\n%s",
+        # A camera that keeps failing is reported once at WARNING, then quietly (its state row says it all).
+        level = logging.WARNING if state.failures < QUIET_AFTER_FAILURES else logging.INFO
+        log.log(
+            level, "Recorder: camera %s: %s after %.1f s and %d segment(s); output:\n%s",
             run.camera_id, why, ran, run.segments, "\n".join(lines[-10:]) or "(nothing)",
         )  # fmt: skip
         if stable:
@@ -428,7 +432,11 @@ class RecorderSupervisor:
 
     def _retry_later(self, state, message, *, at_least=0.0, immediate=False):
         state.failures += 1
-        if state.failures > 1 and state.camera.status == Camera.Status.OFFLINE:
+        # Down for the health sweep, or failing again and again without a segment: look much less often, so that
+        # hundreds of unreachable cameras do not keep the worker starting ffmpeg.
+        if (state.failures > 1 and state.camera.status == Camera.Status.OFFLINE) or (
+            state.failures > GIVE_UP_AFTER_FAILURES
+        ):
             at_least = max(at_least, self.offline_backoff)
         delay = (
             0.0 if immediate else max(at_least, min(self.backoff_cap, self.backoff_base * 2 ** (state.failures - 1)))

@@ -124,3 +124,21 @@ def test_records_the_shared_and_configured_cameras_exactly_with_gaps_and_collect
         assert RecordingStream.objects.filter(state=RecordingStream.State.IDLE).count() == 2
     assert sum(r.is_gap for r in segments_of(own, gaps=True)) == 1  # the same publisher went dark for it too
     assert RecordingSegment.objects.filter(camera=live_only).count() == 0
+
+
+@pytest.mark.django_db
+def test_a_camera_failing_again_and_again_is_tried_only_every_few_minutes(tmp_path):
+    """Hundreds of unreachable cameras must not keep the worker starting ffmpeg: after GIVE_UP_AFTER_FAILURES
+    failures in a row a camera waits offline_backoff seconds between attempts."""
+    from cameras.recorder import GIVE_UP_AFTER_FAILURES, RecorderSupervisor, _Camera
+    from tests.factories import CameraFactory
+
+    supervisor = RecorderSupervisor(tmp_path, backoff_base=1.0, backoff_cap=60.0, offline_backoff=300.0)
+    state = _Camera(camera=CameraFactory(status="online"))
+    delays = []
+    for _ in range(GIVE_UP_AFTER_FAILURES + 2):
+        before = time.monotonic()
+        supervisor._retry_later(state, "ffmpeg exited")
+        delays.append(round(state.retry_at - before))
+    assert delays[:7] == [1, 2, 4, 8, 16, 32, 60]
+    assert delays[GIVE_UP_AFTER_FAILURES:] == [300, 300]
