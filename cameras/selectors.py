@@ -9,6 +9,7 @@ from zones.models import Role
 from .models import Camera, CameraGroup, CameraGroupUserObjectPermission
 
 __all__ = [
+    "cameras_matching",
     "MANAGE_GROUP",
     "APPROVE_GROUP",
     "camera_get",
@@ -52,6 +53,23 @@ def camera_list(*, actor, action="view"):
         groups = delegated_groups(user=actor.user, codename=MANAGE_GROUP, owner=actor.organisation)
         return own.filter(groups__in=groups).distinct()
     raise ValueError(f"unknown action {action!r}")
+
+
+def cameras_matching(cameras, query, *, words=5):
+    """Narrow a camera queryset to those whose name, address, municipality or owner contain every word of `query`
+    (at most `words` words; the pickers of the live and request pages search this way)."""
+    for word in (query or "").split()[:words]:
+        cameras = cameras.filter(
+            Q(name__icontains=word)
+            | Q(address__icontains=word)
+            | Q(municipality__name_fr__icontains=word)
+            | Q(municipality__name_nl__icontains=word)
+            | Q(owner__code__icontains=word)
+            | Q(owner__short_name__icontains=word)
+            | Q(owner__name_fr__icontains=word)
+            | Q(owner__name_nl__icontains=word)
+        )
+    return cameras
 
 
 def camera_get(*, actor, pk, action="view"):

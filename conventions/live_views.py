@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.access import AccessLogUnavailable
-from cameras.selectors import camera_list
+from cameras.selectors import camera_list, cameras_matching
 from zones.models import Role
 
 from . import live, selectors
@@ -86,18 +85,7 @@ def _camera_matches(actor, query, exclude=()):
     query = (query or "").strip()
     if len(query) < 2:
         return [], False
-    cameras = camera_list(actor=actor).exclude(pk__in=[c.pk for c in exclude])
-    for word in query.split()[:5]:
-        cameras = cameras.filter(
-            Q(name__icontains=word)
-            | Q(address__icontains=word)
-            | Q(municipality__name_fr__icontains=word)
-            | Q(municipality__name_nl__icontains=word)
-            | Q(owner__code__icontains=word)
-            | Q(owner__short_name__icontains=word)
-            | Q(owner__name_fr__icontains=word)
-            | Q(owner__name_nl__icontains=word)
-        )
+    cameras = cameras_matching(camera_list(actor=actor).exclude(pk__in=[c.pk for c in exclude]), query)
     found = list(cameras.order_by("name", "pk")[: SEARCH_LIMIT + 1])
     return found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.access import AccessLogUnavailable
 from cameras.evidence import PackageError
-from cameras.selectors import APPROVE_GROUP, camera_list, delegated_groups
+from cameras.selectors import APPROVE_GROUP, camera_list, cameras_matching, delegated_groups
 from zones.models import Role
 
 from . import exports, footage, playback, selectors
@@ -134,18 +133,7 @@ def _camera_matches(actor, query, exclude=()):
     query = (query or "").strip()
     if len(query) < 2:
         return [], False
-    cameras = _shared_cameras(actor).exclude(pk__in=[c.pk for c in exclude])
-    for word in query.split()[:5]:
-        cameras = cameras.filter(
-            Q(name__icontains=word)
-            | Q(address__icontains=word)
-            | Q(municipality__name_fr__icontains=word)
-            | Q(municipality__name_nl__icontains=word)
-            | Q(owner__code__icontains=word)
-            | Q(owner__short_name__icontains=word)
-            | Q(owner__name_fr__icontains=word)
-            | Q(owner__name_nl__icontains=word)
-        )
+    cameras = cameras_matching(_shared_cameras(actor).exclude(pk__in=[c.pk for c in exclude]), query)
     found = list(cameras.order_by("owner__code", "name", "pk")[: SEARCH_LIMIT + 1])
     return found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT
 
