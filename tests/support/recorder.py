@@ -14,7 +14,6 @@ test must commit its data (`django_db(transaction=True)` or `live_server`).
 from __future__ import annotations
 
 import contextlib
-import threading
 from pathlib import Path
 
 from django.test import override_settings
@@ -22,6 +21,7 @@ from django.test import override_settings
 from cameras.models import RecordingSegment
 from cameras.recorder import RecorderSupervisor
 from tests.support.relay import wait_for
+from tests.support.workers import supervisor_in_thread
 
 __all__ = ["running_recorder", "segments_of", "wait_for_segments"]
 
@@ -36,28 +36,11 @@ def running_recorder(root, **options):
     options.setdefault("backoff_cap", 2.0)
     options.setdefault("stable_seconds", 3.0)
     options.setdefault("gap_refresh_seconds", 0.5)
-    with override_settings(PORTAL_RECORDING_ROOT=root):
-        supervisor = RecorderSupervisor(root=root, **options)
-        stop = threading.Event()
-        failure = []
-
-        def run():
-            try:
-                supervisor.run(stop)
-            except BaseException as exc:  # shown to the test instead of dying silently in the thread
-                failure.append(exc)
-
-        thread = threading.Thread(target=run, name="recorder-worker", daemon=True)
-        thread.start()
-        try:
-            yield supervisor
-        finally:
-            stop.set()
-            thread.join(timeout=30)
-        if thread.is_alive():
-            raise RuntimeError("the recorder worker did not stop within 30 s")
-        if failure:
-            raise failure[0]
+    with (
+        override_settings(PORTAL_RECORDING_ROOT=root),
+        supervisor_in_thread(RecorderSupervisor(root=root, **options), "recorder worker") as supervisor,
+    ):
+        yield supervisor
 
 
 def segments_of(camera, *, gaps=False):

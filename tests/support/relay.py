@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import shutil
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from django.test import override_settings
 
 from cameras import relay
 from cameras.relay import RelaySupervisor
+from tests.support.workers import supervisor_in_thread
 
 __all__ = [
     "ffprobe_video",
@@ -45,28 +45,11 @@ def running_relay(root, *, grace=None, **options):
     options.setdefault("poll_seconds", 0.1)
     with override_settings(**overrides):
         relay.forget_demand()
-        supervisor = RelaySupervisor(root=root, **options)
-        stop = threading.Event()
-        failure = []
-
-        def run():
-            try:
-                supervisor.run(stop)
-            except BaseException as exc:  # shown to the test instead of dying silently in the thread
-                failure.append(exc)
-
-        thread = threading.Thread(target=run, name="relay-worker", daemon=True)
-        thread.start()
         try:
-            yield supervisor
+            with supervisor_in_thread(RelaySupervisor(root=root, **options), "relay worker") as supervisor:
+                yield supervisor
         finally:
-            stop.set()
-            thread.join(timeout=30)
             relay.forget_demand()
-        if thread.is_alive():
-            raise RuntimeError("the relay worker did not stop within 30 s")
-        if failure:
-            raise failure[0]
 
 
 def stream_camera(owner, stream, path=None, **fields):
