@@ -12,8 +12,8 @@ from datetime import datetime
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.utils import timezone
 
-from .chain import append
-from .models import AccessAction, AccessLogEntry
+from audit.chain import append
+from audit.models import AccessAction, AccessLogEntry
 
 __all__ = [
     "PLATFORM_CHAIN",

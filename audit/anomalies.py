@@ -24,11 +24,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from audit import selectors
+from audit.api.filters import BRUSSELS, local_day_start
+from audit.models import AccessAction
 from conventions.models import ConventionVersion, FootageRequest, TimeCondition
-
-from . import selectors
-from .api.filters import BRUSSELS, local_day_start
-from .models import AccessAction
 
 __all__ = ["Anomaly", "find_anomalies"]
 

@@ -9,8 +9,8 @@ class AuditConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from .changelog import register_change_log
-        from .maintenance import register_sqlite_switch
+        from audit.changelog import register_change_log
+        from audit.maintenance import register_sqlite_switch
 
         register_change_log()
         connection_created.connect(register_sqlite_switch, dispatch_uid="audit-sqlite-switch")

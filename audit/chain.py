@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import AccessLogEntry, ChainHead, ChainVerification, SignedHead
+from audit.models import AccessLogEntry, ChainHead, ChainVerification, SignedHead
 
 __all__ = [
     "BODY_FIELDS", "GENESIS", "append", "canonical_body", "entry_digest", "link_digest", "platform_key",

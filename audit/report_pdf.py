@@ -11,9 +11,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from audit.charts import bar_chart_drawing
 from conventions.pdf import _plain, _utc, para
-
-from .charts import bar_chart_drawing
 
 __all__ = ["render_report"]
 

@@ -38,11 +38,10 @@ from django.http import Http404
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AccessAction, AccessLogEntry
 from cameras.models import Camera
 from conventions.models import Mode, Purpose
 from zones.models import Organisation, Role
-
-from .models import AccessAction, AccessLogEntry
 
 __all__ = [
     "BRUSSELS",

@@ -11,10 +11,9 @@ from django.db.models import Max, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from audit.access import PLATFORM_CHAIN
+from audit.models import AccessLogEntry, ChainHead, ChainVerification, SignedHead
 from zones.models import Organisation, Role
-
-from .access import PLATFORM_CHAIN
-from .models import AccessLogEntry, ChainHead, ChainVerification, SignedHead
 
 __all__ = [
     "ALL_CHAINS",

@@ -8,11 +8,10 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit.chain import canonical_body, link_digest
+from audit.models import AccessAction, AccessLogEntry, ChainHead
 from cameras.models import Camera
 from zones.models import Organisation
-
-from .chain import canonical_body, link_digest
-from .models import AccessAction, AccessLogEntry, ChainHead
 
 PURPOSES = ["public_order", "incident_intervention", "criminal_investigation", "traffic_management", "crisis"]
 MODES = ["live", "live", "live", "playback", "playback", "export"]

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .chain import sign_heads
+from audit.chain import sign_heads
 
 
 @shared_task(name="audit.tasks.sign_chain_heads", ignore_result=True)

@@ -22,15 +22,14 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit import anomalies, selectors
+from audit.access import PLATFORM_CHAIN, AccessAction, AccessLogUnavailable, AccessRecord, record_access
+from audit.api.filters import DECISION_CHOICES, AccessLogFilterSet
+from audit.api.serializers import ENTRY_FIELDS
+from audit.chain import verify_chain
+from audit.forms import VerifyForm
 from conventions.models import Purpose
 from zones.models import Organisation
-
-from . import anomalies, selectors
-from .access import PLATFORM_CHAIN, AccessAction, AccessLogUnavailable, AccessRecord, record_access
-from .api.filters import DECISION_CHOICES, AccessLogFilterSet
-from .api.serializers import ENTRY_FIELDS
-from .chain import verify_chain
-from .forms import VerifyForm
 
 PAGE_SIZE = 50
 ORDER = ("-occurred_at", "-id")
@@ -281,7 +280,7 @@ def export_json_view(request):
 
 
 def _report_context(request):
-    from . import reports
+    from audit import reports
 
     scope = reports.report_scope(
         actor=request.actor,
@@ -295,7 +294,7 @@ def _report_context(request):
 
 def report_view(request):
     """The month's transparency report of a zone and its municipalities, with server-drawn SVG charts."""
-    from . import charts, reports
+    from audit import charts, reports
 
     scope, month, shown = _report_context(request)
     for section in shown:
@@ -327,7 +326,7 @@ def report_view(request):
 
 def report_pdf_view(request):
     """The same report as a PDF, in the reader's language."""
-    from . import report_pdf, reports
+    from audit import report_pdf, reports
 
     scope, month, shown = _report_context(request)
     content = report_pdf.render_report(scope=scope, month=month, month_label=reports.month_label(month), shown=shown)

@@ -2,9 +2,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from .models import CameraGroup
-from .region import validate_position
-from .selectors import APPROVE_GROUP, MANAGE_GROUP
+from cameras.models import CameraGroup
+from cameras.region import validate_position
+from cameras.selectors import APPROVE_GROUP, MANAGE_GROUP
 
 
 class OnboardForm(forms.Form):

@@ -14,12 +14,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from cameras.crypto import encrypt_credentials
+from cameras.models import Camera, CameraGroup
+from cameras.region import inside_region
+from cameras.signals import catalogue_changed
 from zones.models import LegalRegime, Municipality, Organisation, Role
-
-from .crypto import encrypt_credentials
-from .models import Camera, CameraGroup
-from .region import inside_region
-from .signals import catalogue_changed
 
 __all__ = ["COLUMNS", "ImportIssue", "ImportReport", "import_cameras", "read_rows"]
 

@@ -9,7 +9,7 @@ import signal
 import subprocess
 from urllib.parse import urlsplit, urlunsplit
 
-from .crypto import camera_credentials, uri_with_credentials
+from cameras.crypto import camera_credentials, uri_with_credentials
 
 __all__ = ["log_tail", "public_uri", "redact", "start_child", "stream_uri", "terminate", "with_pdeathsig"]
 

@@ -7,9 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from cameras.region import validate_position
 from zones.models import LegalRegime, Municipality, Organisation
-
-from .region import validate_position
 
 
 class CameraGroup(models.Model):

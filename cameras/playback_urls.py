@@ -3,7 +3,7 @@ with a valid playback token."""
 
 from django.urls import re_path
 
-from . import playback_views
+from cameras import playback_views
 
 app_name = "playback_media"
 

@@ -23,8 +23,8 @@ from django.http import FileResponse, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from .models import RecordingSegment
-from .recording import recording_root
+from cameras.models import RecordingSegment
+from cameras.recording import recording_root
 
 __all__ = ["playback_cache_clean", "playlist", "segment", "vod_playlist"]
 

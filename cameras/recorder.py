@@ -61,10 +61,9 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from audit.access import AccessAction, AccessRecord, record_access
-
-from .media_processes import log_tail, public_uri, redact, start_child, stream_uri, terminate, with_pdeathsig
-from .models import Camera, RecordingSegment, RecordingStream
-from .recording import recording_root
+from cameras.media_processes import log_tail, public_uri, redact, start_child, stream_uri, terminate, with_pdeathsig
+from cameras.models import Camera, RecordingSegment, RecordingStream
+from cameras.recording import recording_root
 
 __all__ = [
     "INCOMING",

@@ -10,9 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.access import AccessAction, AccessRecord, record_access
-
-from .clips import Segment
-from .models import Camera, LegalHold, RecordingSegment
+from cameras.clips import Segment
+from cameras.models import Camera, LegalHold, RecordingSegment
 
 __all__ = ["gaps_between", "recording_root", "recordings_purge_due", "segments_between"]
 

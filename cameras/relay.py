@@ -32,8 +32,8 @@ from django.db import DatabaseError, IntegrityError, close_old_connections, conn
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .media_processes import log_tail, public_uri, redact, start_child, stream_uri, terminate, with_pdeathsig
-from .models import Camera, RelayStream
+from cameras.media_processes import log_tail, public_uri, redact, start_child, stream_uri, terminate, with_pdeathsig
+from cameras.models import Camera, RelayStream
 
 __all__ = [
     "PLAYLIST",

@@ -3,7 +3,7 @@ session token."""
 
 from django.urls import re_path
 
-from . import relay_views
+from cameras import relay_views
 
 app_name = "relay"
 

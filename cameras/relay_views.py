@@ -15,10 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from cameras import relay
+from cameras.models import RelayStream
 from conventions.live import gate
-
-from . import relay
-from .models import RelayStream
 
 __all__ = ["playlist", "segment"]
 

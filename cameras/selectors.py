@@ -3,10 +3,9 @@
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 
+from cameras.models import Camera, CameraGroup, CameraGroupUserObjectPermission
 from conventions.policy import SHARED_CAMERA_ROLES, shared_cameras_q
 from zones.models import Role
-
-from .models import Camera, CameraGroup, CameraGroupUserObjectPermission
 
 __all__ = [
     "cameras_matching",

@@ -8,12 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from cameras import selectors
+from cameras.crypto import encrypt_credentials
+from cameras.models import Camera, CameraGroup, CameraGroupUserObjectPermission
+from cameras.onvif import probe_onvif
 from zones.models import Membership, Role
-
-from . import selectors
-from .crypto import encrypt_credentials
-from .models import Camera, CameraGroup, CameraGroupUserObjectPermission
-from .onvif import probe_onvif
 
 __all__ = [
     "camera_create",
@@ -110,7 +109,7 @@ def camera_onboard(*, actor, onvif_address, username, password, name="", group=N
         longitude=longitude,
         **fields,
     )
-    from .tasks import refresh_snapshot  # tasks import this module
+    from cameras.tasks import refresh_snapshot  # tasks import this module
 
     transaction.on_commit(lambda: refresh_snapshot.delay(camera.pk))
     return camera

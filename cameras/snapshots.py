@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from requests.auth import HTTPDigestAuth
 
-from .crypto import camera_credentials, uri_with_credentials
+from cameras.crypto import camera_credentials, uri_with_credentials
 
 __all__ = ["SnapshotError", "grab_snapshot", "store_snapshot"]
 

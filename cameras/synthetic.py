@@ -5,11 +5,10 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from cameras.models import Camera, CameraGroup
+from cameras.region import centroids, inside_region
+from cameras.signals import catalogue_changed
 from zones.models import LegalRegime, Municipality, Organisation
-
-from .models import Camera, CameraGroup
-from .region import centroids, inside_region
-from .signals import catalogue_changed
 
 # Share of the cameras per owner code (police zones split the rest by their municipalities).
 OWNER_SHARE = {"STIB": 0.20, "BMOB": 0.07, "BPS": 0.051, "PORT": 0.03, "SIAMU": 0.015}

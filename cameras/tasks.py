@@ -1,10 +1,10 @@
 from celery import shared_task
 from django.conf import settings
 
-from .health import ProbeTarget, probe_many
-from .models import Camera
-from .services import health_apply
-from .snapshots import SnapshotError, grab_snapshot, store_snapshot
+from cameras.health import ProbeTarget, probe_many
+from cameras.models import Camera
+from cameras.services import health_apply
+from cameras.snapshots import SnapshotError, grab_snapshot, store_snapshot
 
 
 @shared_task(name="cameras.tasks.health_sweep", ignore_result=True)
@@ -46,7 +46,7 @@ def gateway_kick_sessions(self, session_ids):
 
     Idempotent: a viewer already gone is fine, and an open session is left alone. An unreachable gateway is
     logged and retried a few times, a few seconds apart; the hook refuses the ended tokens meanwhile."""
-    from .gateway_control import kick_ended_sessions
+    from cameras.gateway_control import kick_ended_sessions
 
     report = kick_ended_sessions(session_ids)
     if report.unreachable and not self.request.called_directly and self.request.retries < self.max_retries:
@@ -58,8 +58,8 @@ def gateway_kick_sessions(self, session_ids):
 def purge_recordings():
     """Delete recorded footage past its legal retention unless on legal hold (an erasure entry per camera and run),
     and the playback server's trimmed copies of segment edges once they are an hour old. Idempotent."""
-    from .playback_views import playback_cache_clean
-    from .recording import recordings_purge_due
+    from cameras.playback_views import playback_cache_clean
+    from cameras.recording import recordings_purge_due
 
     purged = recordings_purge_due()
     return {"purged": purged, "cache_files_removed": playback_cache_clean()}

@@ -10,14 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cameras import selectors, services
+from cameras.api.filters import CameraFilterSet
+from cameras.forms import DelegationForm, GroupForm, ImportForm, OnboardForm
+from cameras.importing import COLUMNS, import_cameras
+from cameras.onvif import OnvifError
+from cameras.region import bounds, centroids
 from zones.models import Role
-
-from . import selectors, services
-from .api.filters import CameraFilterSet
-from .forms import DelegationForm, GroupForm, ImportForm, OnboardForm
-from .importing import COLUMNS, import_cameras
-from .onvif import OnvifError
-from .region import bounds, centroids
 
 PALETTE = ["#0b4f8a", "#b3261e", "#1e6b34", "#7a4d00", "#6a1b9a", "#00695c", "#ad1457", "#37474f",
            "#e65100", "#283593", "#558b2f", "#4e342e"]  # fmt: skip
@@ -61,7 +60,7 @@ def camera_detail_view(request, pk):
 @require_POST
 def camera_snapshot_refresh_view(request, pk):
     """Ask a worker for a fresh picture (the owner's people only: it touches the device)."""
-    from .tasks import refresh_snapshot
+    from cameras.tasks import refresh_snapshot
 
     camera = selectors.camera_get(actor=request.actor, pk=pk)
     if camera.owner_id != request.actor.organisation.pk:

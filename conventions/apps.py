@@ -7,4 +7,4 @@ class ConventionsConfig(AppConfig):
     verbose_name = _("Sharing conventions")
 
     def ready(self):
-        from . import playback, signals  # noqa: F401 - signal receivers; the playback gate registers itself
+        from conventions import playback, signals  # noqa: F401 - signal receivers; the playback gate registers itself

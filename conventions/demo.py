@@ -4,11 +4,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from conventions import services
+from conventions.models import Convention
 from zones.models import Membership, Organisation, Role
 from zones.tenancy import actor_for
-
-from . import services
-from .models import Convention
 
 DEMO = [
     {

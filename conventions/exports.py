@@ -24,9 +24,8 @@ from audit.access import AccessAction, AccessRecord, record_access
 from cameras.clips import ClipError, cut_clip
 from cameras.evidence import PackageError, decrypt_stream, write_package
 from cameras.recording import segments_between
-
-from .models import EvidenceExport, FootageRequest, Mode
-from .policy import evaluate
+from conventions.models import EvidenceExport, FootageRequest, Mode
+from conventions.policy import evaluate
 
 __all__ = [
     "GRANTED",
@@ -61,7 +60,7 @@ def _lease():
 
 def _send(export_id):
     """Exports may run on a queue of their own (PORTAL_EXPORT_QUEUE) so that long cuts never delay other work."""
-    from .tasks import build_export
+    from conventions.tasks import build_export
 
     build_export.apply_async((export_id,), queue=settings.PORTAL_EXPORT_QUEUE or settings.CELERY_TASK_DEFAULT_QUEUE)
 

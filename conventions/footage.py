@@ -21,12 +21,11 @@ from django.utils.translation import gettext as _
 from audit.access import AccessAction, AccessRecord, record_access
 from cameras.models import CameraGroupUserObjectPermission
 from cameras.selectors import APPROVE_GROUP
+from conventions.live import clean_justification
+from conventions.models import Approval, ConventionVersion, FootageRequest, Mode, Purpose
+from conventions.policy import decide, evaluate
 from zones.models import Membership, Role
 from zones.notifications import notify
-
-from .live import clean_justification
-from .models import Approval, ConventionVersion, FootageRequest, Mode, Purpose
-from .policy import decide, evaluate
 
 __all__ = [
     "FootageRefused",

@@ -11,9 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cameras.models import Camera
 from cameras.selectors import camera_list, group_list
+from conventions.models import PURPOSE_CATEGORY, ConventionVersion, Mode, Purpose, TimeCondition
 from zones.models import Municipality, Organisation
-
-from .models import PURPOSE_CATEGORY, ConventionVersion, Mode, Purpose, TimeCondition
 
 __all__ = ["ReasonForm", "ScopeForm", "VersionForm", "own_cameras", "own_municipalities"]
 

@@ -28,8 +28,8 @@ from django.db import DatabaseError
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from .live import gate
-from .models import GatewayConnection
+from conventions.live import gate
+from conventions.models import GatewayConnection
 
 __all__ = ["CAMERA_PATH", "auth_hook", "camera_id_from_path", "register_gate"]
 

@@ -26,12 +26,11 @@ from django.utils.translation import gettext as _
 
 from audit.access import AccessAction, AccessLogUnavailable, AccessRecord, record_access
 from cameras.models import Camera
+from conventions.models import ConventionVersion, LiveSession, Mode, Purpose
+from conventions.policy import Reason, decide, evaluate, policy_generation
 from zones.models import Role
 from zones.notifications import notify
 from zones.tenancy import actor_for
-
-from .models import ConventionVersion, LiveSession, Mode, Purpose
-from .policy import Reason, decide, evaluate, policy_generation
 
 __all__ = [
     "MAX_WALL",
@@ -163,7 +162,7 @@ def sessions_start(*, actor, cameras, purpose, justification, case_reference="",
         locked = {c.pk: c for c in Camera.objects.select_for_update().filter(pk__in=[c.pk for c in cameras])}
         record = None
         if break_glass:
-            from .footage import break_glass_live_record
+            from conventions.footage import break_glass_live_record
 
             version = ConventionVersion.objects.get(pk=versions.pop())
             record = break_glass_live_record(actor=actor, cameras=cameras, version=version, at=at, **facts)

@@ -10,10 +10,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cameras.selectors import camera_list
-
-from .live import MAX_WALL, VIEWER_LIMIT, clean_justification
-from .models import Mode, Purpose
-from .policy import Reason, evaluate
+from conventions.live import MAX_WALL, VIEWER_LIMIT, clean_justification
+from conventions.models import Mode, Purpose
+from conventions.policy import Reason, evaluate
 
 __all__ = ["LAYOUTS", "LiveStartForm", "decision_text", "preview", "refusal_text"]
 

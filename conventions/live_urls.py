@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import live_views as views
+from conventions import live_views as views
 
 app_name = "live"
 

@@ -21,11 +21,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.access import AccessLogUnavailable
 from cameras.selectors import camera_list, cameras_matching
+from conventions import live, selectors
+from conventions.live_forms import LAYOUTS, LiveStartForm, preview, refusal_text
+from conventions.models import LiveSession, Purpose
 from zones.models import Role
-
-from . import live, selectors
-from .live_forms import LAYOUTS, LiveStartForm, preview, refusal_text
-from .models import LiveSession, Purpose
 
 __all__ = ["playlist_url", "remember_tokens"]
 

@@ -26,12 +26,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.access import AccessAction, AccessLogUnavailable, AccessRecord, record_access
+from conventions.gateway import register_gate
+from conventions.live import GateAnswer, token_digest
+from conventions.models import ConventionVersion, FootageRequest, Mode, PlaybackToken
+from conventions.policy import Reason, decide, evaluate
 from zones.tenancy import actor_for
-
-from .gateway import register_gate
-from .live import GateAnswer, token_digest
-from .models import ConventionVersion, FootageRequest, Mode, PlaybackToken
-from .policy import Reason, decide, evaluate
 
 __all__ = [
     "GRANTED",

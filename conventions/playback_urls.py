@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import playback_views as views
+from conventions import playback_views as views
 
 app_name = "playback"
 

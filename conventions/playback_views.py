@@ -14,9 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.access import AccessLogUnavailable
-
-from . import playback
-from .models import FootageRequest, PlaybackToken, Purpose
+from conventions import playback
+from conventions.models import FootageRequest, PlaybackToken, Purpose
 
 __all__ = ["renew_view", "start_view", "stop_view", "watch_view"]
 

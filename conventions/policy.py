@@ -24,9 +24,7 @@ from django.utils import timezone
 
 from audit.access import AccessAction, AccessLogUnavailable, AccessRecord, record_access
 from cameras.models import Camera
-from zones.models import LegalRegime, Role
-
-from .models import (
+from conventions.models import (
     PURPOSE_CATEGORY,
     ConventionVersion,
     DeclaredIncident,
@@ -36,7 +34,8 @@ from .models import (
     PurposeCategory,
     TimeCondition,
 )
-from .scope import in_force, scope_named, scope_q_of
+from conventions.scope import in_force, scope_named, scope_q_of
+from zones.models import LegalRegime, Role
 
 __all__ = [
     "AccessDecision",

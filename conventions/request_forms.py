@@ -14,12 +14,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cameras.selectors import camera_list
-
-from .footage import REQUEST_MODES, request_preview
-from .live import clean_justification
-from .live_forms import refusal_text as live_refusal_text
-from .models import ConventionVersion, Mode, Purpose
-from .policy import Reason
+from conventions.footage import REQUEST_MODES, request_preview
+from conventions.live import clean_justification
+from conventions.live_forms import refusal_text as live_refusal_text
+from conventions.models import ConventionVersion, Mode, Purpose
+from conventions.policy import Reason
 
 __all__ = [
     "DecisionForm",

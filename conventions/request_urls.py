@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import request_views as views
+from conventions import request_views as views
 
 app_name = "requests"
 

@@ -24,13 +24,11 @@ from django.views.decorators.http import require_GET, require_POST
 from audit.access import AccessLogUnavailable
 from cameras.evidence import PackageError
 from cameras.selectors import APPROVE_GROUP, camera_list, cameras_matching, delegated_groups
-from zones.models import Role
-
-from . import exports, footage, playback, selectors
-from .api.filters import FootageRequestFilterSet
-from .models import EvidenceExport, FootageRequest, Mode, Purpose
-from .policy import SHARED_CAMERA_ROLES
-from .request_forms import (
+from conventions import exports, footage, playback, selectors
+from conventions.api.filters import FootageRequestFilterSet
+from conventions.models import EvidenceExport, FootageRequest, Mode, Purpose
+from conventions.policy import SHARED_CAMERA_ROLES
+from conventions.request_forms import (
     MAX_CAMERAS,
     DecisionForm,
     ExportForm,
@@ -39,6 +37,7 @@ from .request_forms import (
     request_check,
     request_refusal_text,
 )
+from zones.models import Role
 
 __all__ = ["export_progress", "zip_response"]
 

@@ -4,8 +4,7 @@ access decision (policy) and by the catalogue ("cameras shared with me") alike."
 from django.db.models import Q
 
 from cameras.models import Camera
-
-from .models import ConventionVersion
+from conventions.models import ConventionVersion
 
 __all__ = ["in_force", "scope_named", "scope_q", "scope_q_of"]
 

@@ -7,9 +7,8 @@ from django.utils import timezone
 
 from cameras.models import Camera
 from cameras.selectors import APPROVE_GROUP, delegated_groups
+from conventions.models import Convention, EvidenceExport, FootageRequest, LiveSession
 from zones.models import Role
-
-from .models import Convention, EvidenceExport, FootageRequest, LiveSession
 
 __all__ = [
     "break_glass_to_review",

@@ -12,11 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from conventions.models import Convention, ConventionEvent, ConventionVersion, Signature
+from conventions.scope import in_force
+from conventions.signing import canonical_document, document_hash, key_for, same_terms, sign_bytes
 from zones.models import Role
-
-from .models import Convention, ConventionEvent, ConventionVersion, Signature
-from .scope import in_force
-from .signing import canonical_document, document_hash, key_for, same_terms, sign_bytes
 
 __all__ = [
     "SCOPE_FIELDS",

@@ -9,10 +9,9 @@ from django.dispatch import receiver
 
 from cameras.models import Camera, CameraGroup
 from cameras.signals import catalogue_changed
+from conventions import live
+from conventions.models import Convention, ConventionVersion, DeclaredIncident, PolicyGeneration, Signature
 from zones.models import Membership, Organisation, User
-
-from . import live
-from .models import Convention, ConventionVersion, DeclaredIncident, PolicyGeneration, Signature
 
 SCOPE_FIELDS = {"owner", "owner_id", "kind", "municipality", "municipality_id"}
 

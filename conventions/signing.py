@@ -16,9 +16,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.db import transaction
 
 from config.encryption import SecretBox
+from conventions.models import Signature, SigningKey
 from zones.models import Membership, Role
-
-from .models import Signature, SigningKey
 
 __all__ = ["canonical_document", "document_hash", "key_for", "sign_bytes", "verify_version"]
 

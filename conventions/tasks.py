@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .services import convention_expire_due
+from conventions.services import convention_expire_due
 
 
 @shared_task(name="conventions.tasks.expire_conventions", ignore_result=True)
@@ -13,8 +13,8 @@ def expire_conventions():
 @shared_task(name="conventions.tasks.close_expired_live_sessions", ignore_result=True)
 def close_expired_live_sessions():
     """Write the end of live sessions and playbacks whose key lapsed (the gates refused them from that instant)."""
-    from .live import sessions_close_expired
-    from .playback import playbacks_close_expired
+    from conventions.live import sessions_close_expired
+    from conventions.playback import playbacks_close_expired
 
     return sessions_close_expired(), playbacks_close_expired()
 
@@ -22,7 +22,7 @@ def close_expired_live_sessions():
 @shared_task(name="conventions.tasks.follow_up_footage_requests", ignore_result=True)
 def follow_up_footage_requests():
     """Reminders before a request's deadline, escalation after it, and overdue break-glass reviews."""
-    from .footage import requests_follow_up
+    from conventions.footage import requests_follow_up
 
     return requests_follow_up()
 
@@ -31,7 +31,7 @@ def follow_up_footage_requests():
 def build_export(export_id):
     """Cut, sign and encrypt an evidence package. Idempotent: a finished export is left alone, and an export a
     live worker holds is not taken twice."""
-    from .exports import export_build
+    from conventions.exports import export_build
 
     return export_build(export_id)
 
@@ -39,6 +39,6 @@ def build_export(export_id):
 @shared_task(name="conventions.tasks.watch_exports", ignore_result=True)
 def watch_exports():
     """Re-queue exports whose worker died, and delete packages at the end of their retention."""
-    from .exports import exports_purge_due, exports_requeue_stalled
+    from conventions.exports import exports_purge_due, exports_requeue_stalled
 
     return {"requeued": exports_requeue_stalled(), "purged": exports_purge_due()}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from conventions import views
 
 app_name = "conventions"
 

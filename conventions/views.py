@@ -24,14 +24,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from cameras.models import Camera
+from conventions import pdf, services
+from conventions.forms import ReasonForm, ScopeForm, VersionForm, own_cameras
+from conventions.models import PURPOSE_CATEGORY, ConventionVersion, Mode, Purpose, Signature, SigningKey, TimeCondition
+from conventions.scope import in_force, scope_q
+from conventions.selectors import convention_get, convention_list
 from zones.models import Membership, Organisation, Role
 from zones.stepup import has_recent_second_factor, step_up_required
-
-from . import pdf, services
-from .forms import ReasonForm, ScopeForm, VersionForm, own_cameras
-from .models import PURPOSE_CATEGORY, ConventionVersion, Mode, Purpose, Signature, SigningKey, TimeCondition
-from .scope import in_force, scope_q
-from .selectors import convention_get, convention_list
 
 SEARCH_LIMIT = 50
 PREVIEW_LIMIT = 20

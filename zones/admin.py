@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import ApiToken, Membership, Municipality, Organisation, User
+from zones.models import ApiToken, Membership, Municipality, Organisation, User
 
 
 @admin.register(Organisation)

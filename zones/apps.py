@@ -7,5 +7,5 @@ class ZonesConfig(AppConfig):
     verbose_name = _("Organisations and people")
 
     def ready(self):
-        from . import signals, twofactor  # noqa: F401 - twofactor: its model signals log second-factor changes
-        from .api import schema  # noqa: F401
+        from zones import signals, twofactor  # noqa: F401 - twofactor: its model signals log second-factor changes
+        from zones.api import schema  # noqa: F401

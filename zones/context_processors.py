@@ -1,8 +1,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Notification, Role
-from .tenancy import active_memberships
+from zones.models import Notification, Role
+from zones.tenancy import active_memberships
 
 # (label, url name, roles that see it; None means everyone signed in)
 NAVIGATION = [

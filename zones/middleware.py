@@ -11,7 +11,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from .tenancy import ACTIVE_ORGANISATION_SESSION_KEY, active_memberships, actor_for
+from zones.tenancy import ACTIVE_ORGANISATION_SESSION_KEY, active_memberships, actor_for
 
 # DRF authenticates these itself (API tokens), and the media gateway calls with its own credentials.
 NON_BROWSER_PREFIXES = ("/api/", "/gateway/")

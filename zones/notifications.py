@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 
-from .models import Membership, Notification
+from zones.models import Membership, Notification
 
 __all__ = ["notify"]
 

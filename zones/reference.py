@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from .models import LegalRegime, Membership, Municipality, Organisation
+from zones.models import LegalRegime, Membership, Municipality, Organisation
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "brussels.json"
 

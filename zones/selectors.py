@@ -5,7 +5,7 @@ An object outside the restriction does not exist for the caller: views turn that
 
 from django.shortcuts import get_object_or_404
 
-from .models import ApiToken, Membership, Municipality, Organisation, Role
+from zones.models import ApiToken, Membership, Municipality, Organisation, Role
 
 __all__ = [
     "api_token_list",

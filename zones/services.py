@@ -12,9 +12,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.access import AccessAction, AccessRecord, record_access
-
-from . import twofactor
-from .models import ApiToken, Membership, UserSession
+from zones import twofactor
+from zones.models import ApiToken, Membership, UserSession
 
 __all__ = [
     "BACKUP_CODE_COUNT",

@@ -5,8 +5,8 @@ from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
-from . import services
-from .models import UserSession
+from zones import services
+from zones.models import UserSession
 
 
 @receiver(pre_save, sender=get_user_model())

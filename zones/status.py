@@ -9,8 +9,7 @@ from django.utils.translation import gettext as _
 from kombu import Connection
 
 from config.celery import app as celery_app
-
-from .models import WorkerHeartbeat
+from zones.models import WorkerHeartbeat
 
 
 @dataclass

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 
-from .twofactor import verify_second_factor
+from zones.twofactor import verify_second_factor
 
 __all__ = ["RecentSecondFactor", "has_recent_second_factor", "mark_second_factor", "step_up_required"]
 

@@ -3,7 +3,7 @@ import socket
 from celery import shared_task
 from django.utils import timezone
 
-from .models import WorkerHeartbeat
+from zones.models import WorkerHeartbeat
 
 
 @shared_task(name="zones.tasks.record_heartbeat", ignore_result=True)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from .models import Membership, Organisation, Role
+from zones.models import Membership, Organisation, Role
 
 __all__ = ["ACTIVE_ORGANISATION_SESSION_KEY", "Actor", "active_memberships", "actor_for"]
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import auth, notifications, portal
+from zones.views import auth, notifications, portal
 
 app_name = "zones"
 

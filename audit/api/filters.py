@@ -8,11 +8,10 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
+from audit import selectors
+from audit.forms import DateInput
+from audit.models import AccessAction, AccessLogEntry
 from conventions.models import Purpose
-
-from .. import selectors
-from ..forms import DateInput
-from ..models import AccessAction, AccessLogEntry
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 DECISION_CHOICES = [("allow", _("Allowed")), ("deny", _("Denied"))]

@@ -2,7 +2,7 @@ from datetime import UTC
 
 from rest_framework import serializers
 
-from ..models import AccessLogEntry
+from audit.models import AccessLogEntry
 
 # Every column of an entry, the chain links included, so that a reader can match entries with signed heads.
 ENTRY_FIELDS = [

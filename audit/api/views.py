@@ -3,12 +3,11 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from audit import selectors
+from audit.api.filters import AccessLogFilterSet
+from audit.api.serializers import AccessLogEntrySerializer
+from audit.models import AccessLogEntry
 from zones.api.permissions import actor_of
-
-from .. import selectors
-from ..models import AccessLogEntry
-from .filters import AccessLogFilterSet
-from .serializers import AccessLogEntrySerializer
 
 
 class CappedCountPagination(LimitOffsetPagination):

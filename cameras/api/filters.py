@@ -2,9 +2,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cameras.models import Camera, CameraGroup
 from zones.models import LegalRegime, Municipality, Organisation
-
-from ..models import Camera, CameraGroup
 
 
 class CameraFilterSet(django_filters.FilterSet):

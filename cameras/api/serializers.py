@@ -1,8 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..models import Camera, CameraGroup
-from ..region import validate_position
+from cameras.models import Camera, CameraGroup
+from cameras.region import validate_position
 
 
 class CameraGroupSerializer(serializers.ModelSerializer):

@@ -6,14 +6,13 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from cameras import selectors, services
+from cameras.api.filters import CameraFilterSet
+from cameras.api.serializers import CameraImportSerializer, CameraOnboardSerializer, CameraSerializer
+from cameras.importing import import_cameras
+from cameras.models import Camera
+from cameras.onvif import OnvifError
 from zones.api.permissions import actor_of
-
-from .. import selectors, services
-from ..importing import import_cameras
-from ..models import Camera
-from ..onvif import OnvifError
-from .filters import CameraFilterSet
-from .serializers import CameraImportSerializer, CameraOnboardSerializer, CameraSerializer
 
 
 class CameraViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,8 +1,7 @@
 """Development and demo: the embedded default (SQLite file, filesystem broker), secrets kept under data/."""
 
 from config.env import dev_secret, env_bool
-
-from .base import *  # noqa: F403
+from config.settings.base import *  # noqa: F403
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = dev_secret("SECRET_KEY")

@@ -1,8 +1,7 @@
 """Production: every secret from the environment, HTTPS only, nothing served from the internet."""
 
 from config.env import env_bool, env_list, env_required, env_str
-
-from .base import *  # noqa: F403
+from config.settings.base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = env_required("SECRET_KEY")

@@ -3,8 +3,7 @@
 import os
 
 from config.env import DATA_DIR, dev_secret
-
-from .base import *  # noqa: F403
+from config.settings.base import *  # noqa: F403
 
 SECRET_KEY = dev_secret("SECRET_KEY")
 PORTAL_SIGNING_KEY = dev_secret("PORTAL_SIGNING_KEY", 32)

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..models import FootageRequest, Purpose
+from conventions.models import FootageRequest, Purpose
 
 __all__ = ["FootageRequestFilterSet"]
 

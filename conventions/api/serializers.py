@@ -2,8 +2,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..live import MAX_WALL, clean_justification
-from ..models import (
+from conventions.live import MAX_WALL, clean_justification
+from conventions.models import (
     NEW_REQUEST_MODE_CHOICES,
     Approval,
     Convention,
@@ -16,7 +16,7 @@ from ..models import (
     Signature,
     SigningKey,
 )
-from ..request_forms import MAX_CAMERAS
+from conventions.request_forms import MAX_CAMERAS
 
 
 class SignatureSerializer(serializers.ModelSerializer):

@@ -14,17 +14,9 @@ from rest_framework.response import Response
 from audit.access import AccessLogUnavailable
 from cameras.evidence import PackageError
 from cameras.selectors import camera_list
-from zones.api.permissions import HasActiveOrganisation, actor_of
-from zones.stepup import RecentSecondFactor
-
-from .. import exports, footage, live, selectors, services
-from ..live_forms import refusal_text
-from ..live_views import playlist_url
-from ..models import Convention, EvidenceExport, FootageRequest, LiveSession, SigningKey
-from ..request_forms import request_check, request_refusal_text
-from ..request_views import opened, zip_response
-from .filters import FootageRequestFilterSet
-from .serializers import (
+from conventions import exports, footage, live, selectors, services
+from conventions.api.filters import FootageRequestFilterSet
+from conventions.api.serializers import (
     ConventionSerializer,
     DecisionReasonSerializer,
     EvidenceExportCreateSerializer,
@@ -43,6 +35,13 @@ from .serializers import (
     ReviewNoteSerializer,
     SignSerializer,
 )
+from conventions.live_forms import refusal_text
+from conventions.live_views import playlist_url
+from conventions.models import Convention, EvidenceExport, FootageRequest, LiveSession, SigningKey
+from conventions.request_forms import request_check, request_refusal_text
+from conventions.request_views import opened, zip_response
+from zones.api.permissions import HasActiveOrganisation, actor_of
+from zones.stepup import RecentSecondFactor
 
 log = logging.getLogger(__name__)
 

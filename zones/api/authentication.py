@@ -4,9 +4,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
-from .. import services
-from ..models import ApiToken
-from ..tenancy import actor_for
+from zones import services
+from zones.models import ApiToken
+from zones.tenancy import actor_for
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):

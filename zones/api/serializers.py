@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import ApiToken, Membership, Municipality, Organisation
+from zones.models import ApiToken, Membership, Municipality, Organisation
 
 
 class OrganisationSerializer(serializers.ModelSerializer):

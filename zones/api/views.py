@@ -3,15 +3,15 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from .. import selectors, services
-from ..models import ApiToken, Membership, Municipality, Organisation
-from .permissions import actor_of
-from .serializers import (
+from zones import selectors, services
+from zones.api.permissions import actor_of
+from zones.api.serializers import (
     ApiTokenSerializer,
     MembershipSerializer,
     MunicipalitySerializer,
     OrganisationSerializer,
 )
+from zones.models import ApiToken, Membership, Municipality, Organisation
 
 
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):

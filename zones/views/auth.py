@@ -23,13 +23,12 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticToken
 
 from audit.access import AccessAction, AccessRecord, record_access
-
-from .. import services
-from ..forms import EnrolForm, LoginForm, SecondFactorForm
-from ..lockout import cool_off
-from ..stepup import mark_second_factor, step_up_required
-from ..tenancy import active_memberships
-from ..twofactor import is_backup_code, throttled_message, verify_second_factor
+from zones import services
+from zones.forms import EnrolForm, LoginForm, SecondFactorForm
+from zones.lockout import cool_off
+from zones.stepup import mark_second_factor, step_up_required
+from zones.tenancy import active_memberships
+from zones.twofactor import is_backup_code, throttled_message, verify_second_factor
 
 PENDING_KEY = "pending_login"
 PENDING_MAX_AGE = 5 * 60

@@ -8,12 +8,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import selectors, services
-from ..forms import ApiTokenForm, MembershipDisableForm
-from ..models import Role
-from ..status import platform_status
-from ..stepup import step_up_required
-from ..tenancy import ACTIVE_ORGANISATION_SESSION_KEY, actor_for
+from zones import selectors, services
+from zones.forms import ApiTokenForm, MembershipDisableForm
+from zones.models import Role
+from zones.status import platform_status
+from zones.stepup import step_up_required
+from zones.tenancy import ACTIVE_ORGANISATION_SESSION_KEY, actor_for
 
 
 def dashboard_view(request):
