@@ -9,8 +9,6 @@ class AuditConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from audit.changelog import register_change_log
         from audit.maintenance import register_sqlite_switch
 
-        register_change_log()
         connection_created.connect(register_sqlite_switch, dispatch_uid="audit-sqlite-switch")

@@ -149,7 +149,7 @@ def main():
 
     from audit.maintenance import set_maintenance
     from audit.models import AccessLogEntry
-    from audit.synthetic import seed_audit_events
+    from demo.access_log import seed_audit_events
 
     set_maintenance(connection, True)  # the baseline's rows are not part of any chain: remove them
     AccessLogEntry.objects.filter(chain__startswith="PLAIN").delete()

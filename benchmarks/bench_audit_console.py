@@ -1,7 +1,7 @@
 """Benchmark of the DPO console's filtered query over a large access log (target: p95 < 200 ms at 10,000,000).
 
-What is timed is what the console page asks the database for: audit.views._filtered (selectors.entry_list for the
-reader plus AccessLogFilterSet), then audit.views.console_page: the ids of the newest COUNT_LIMIT + 1 matches (the
+What is timed is what the console page asks the database for: oversight.views._filtered (selectors.entry_list for the
+reader plus AccessLogFilterSet), then oversight.views.console_page: the ids of the newest COUNT_LIMIT + 1 matches (the
 capped count and every page come from them) and the first page's rows read by id. The mix of filter sets is read
 by a zone's DPO (their own chain, ~1/10 of the log) and by the supervisory body (every chain). Baseline in the
 same run: the supervisor's unfiltered page.
@@ -39,7 +39,7 @@ REPEATS = 5
 
 
 def _seed(entries):
-    from audit.synthetic import seed_audit_events
+    from demo.access_log import seed_audit_events
 
     with connection.cursor() as cursor:
         cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
@@ -75,7 +75,7 @@ def _request(actor, params):
 
 
 def _entries(actor, params):
-    from audit import views
+    from oversight import views
 
     filterset = views._filtered(_request(actor, params))
     entries = filterset.qs if not filterset.is_bound or filterset.is_valid() else None
@@ -84,8 +84,8 @@ def _entries(actor, params):
 
 
 def _console_query(actor, params):
-    """The console view's query: filters, newest first, the first page with its capped count (audit/views.py)."""
-    from audit import views
+    """The console view's query: filters, newest first, the first page with its capped count (oversight/views.py)."""
+    from oversight import views
 
     page = views.console_page(_entries(actor, params), None)
     rows = list(page.object_list)
@@ -94,7 +94,7 @@ def _console_query(actor, params):
 
 def _plans(actor, params):
     """EXPLAIN ANALYZE of the filtered statement (the newest COUNT_LIMIT + 1 ids; the page is then read by id)."""
-    from audit import views
+    from oversight import views
 
     entries = _entries(actor, params)
     statements = [entries.order_by(*views.ORDER).values_list("id", flat=True)[: views.COUNT_LIMIT + 1]]
@@ -187,8 +187,8 @@ def main():
     p95 = samples[max(0, round(0.95 * len(samples)) - 1)]
     baseline = rows[0][3]
 
-    from audit import views
     from benchmarks.results import write_section
+    from oversight import views
 
     lines = "\n".join(
         f"| {label} | `{', '.join(f'{k}={v}' for k, v in params.items()) or '-'}` | "
@@ -200,7 +200,7 @@ def main():
 {platform.python_version()}, {connection.vendor}, {total:,} entries.
 Command: `DATABASE_URL=…/cctv_bench_console .venv/bin/python benchmarks/bench_audit_console.py --entries \
 {args.entries} --reuse`. Load average at the start: {load}. Each filter set: one warm-up, then {REPEATS} timed runs of
-the console's query (audit.views.console_page: the ids of the newest {views.COUNT_LIMIT + 1:,} matches, in page
+the console's query (oversight.views.console_page: the ids of the newest {views.COUNT_LIMIT + 1:,} matches, in page
 order, give the capped count and the page; then the first page of 50 read by id).
 
 | filter set | filters | matching | median | worst |

@@ -39,7 +39,7 @@ from benchmarks.results import write_section  # noqa: E402
 from cameras.api.serializers import CameraSerializer  # noqa: E402
 from cameras.importing import import_cameras  # noqa: E402
 from cameras.models import Camera  # noqa: E402
-from cameras.synthetic import seed_cameras  # noqa: E402
+from demo.cameras import seed_cameras  # noqa: E402
 from zones import services  # noqa: E402
 from zones.models import Membership, Organisation, User  # noqa: E402
 from zones.tenancy import Actor, actor_for  # noqa: E402

@@ -40,9 +40,9 @@ from django.utils import timezone  # noqa: E402
 
 from benchmarks.results import write_section  # noqa: E402
 from cameras.models import Camera  # noqa: E402
-from cameras.synthetic import seed_cameras  # noqa: E402
 from conventions import services  # noqa: E402
 from conventions.policy import decide, evaluate  # noqa: E402
+from demo.cameras import seed_cameras  # noqa: E402
 from zones import services as zone_services  # noqa: E402
 from zones.models import Membership, Municipality, Organisation, User  # noqa: E402
 from zones.tenancy import actor_for  # noqa: E402

@@ -1,6 +1,6 @@
 """Benchmark of the evidence export pipeline (issue: recorded footage and exports).
 
-A 10-minute 1080p clip cut from the recorder's 60-second segments: the whole job (`conventions.exports.export_build`:
+A 10-minute 1080p clip cut from the recorder's 60-second segments: the whole job (`footage.exports.export_build`:
 checks, stream-copy cut, hashing, signed manifest, ZIP, AES-256-GCM at rest, fsync) against, in the same run, a
 plain `ffmpeg -c copy` cut of the same window plus a SHA-256 and an AES-256-GCM encryption of the same clip
 (target: ratio at most 1.3).
@@ -44,11 +44,15 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from benchmarks.results import write_section  # noqa: E402
-from cameras.clips import cut_clip  # noqa: E402
-from cameras.models import Camera, RecordingSegment  # noqa: E402
-from cameras.recording import segments_between  # noqa: E402
-from conventions import exports, footage, services  # noqa: E402
-from conventions.models import EvidenceExport, Mode, Purpose  # noqa: E402
+from cameras.models import Camera
+from conventions import services  # noqa: E402
+from conventions.models import Mode, Purpose  # noqa: E402
+from footage import exports
+from footage import requests as footage
+from footage.models import EvidenceExport
+from media.clips import cut_clip  # noqa: E402
+from media.models import RecordingSegment  # noqa: E402
+from media.recording import segments_between  # noqa: E402
 from zones.models import Membership, Organisation, User  # noqa: E402
 from zones.tenancy import actor_for  # noqa: E402
 

@@ -138,8 +138,9 @@ def prepare():
     from django.core.management import call_command
     from django.db import connection
 
-    from conventions import live, services
+    from conventions import services
     from conventions.models import Purpose
+    from footage import live
     from tests.factories import CameraFactory, MembershipFactory, OrganisationFactory
     from tests.support.conventions import DEFAULTS, chief_of
     from zones.tenancy import actor_for

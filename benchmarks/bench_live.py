@@ -2,7 +2,7 @@
 
 1. From session grant to first playable segment, with the 1 s GOP test camera (rtsp-server-perl + ffmpeg testsrc,
    H.264 without B-frames): median over 10 tries (target < 2.5 s), min and max. Each try starts cold (the relay of
-   the camera stopped), grants a session through `conventions.live.sessions_start`, then fetches the playlist
+   the camera stopped), grants a session through `footage.live.sessions_start`, then fetches the playlist
    through the portal's view every 50 ms until it lists a segment, and fetches that segment (ffprobe decodes it,
    outside the timing). The relay worker is `manage.py run_relay` in its own process, as in production. Baseline,
    interleaved with the tries: the same ffmpeg command started directly, until its first playlist with a segment.
@@ -61,10 +61,11 @@ from benchmarks.media_support import (  # noqa: E402
     wait_until,
 )
 from benchmarks.results import write_section  # noqa: E402
-from cameras import relay  # noqa: E402
-from cameras.models import RelayStream  # noqa: E402
-from conventions import live, services  # noqa: E402
+from conventions import services  # noqa: E402
 from conventions.models import Purpose  # noqa: E402
+from footage import live
+from media import relay  # noqa: E402
+from media.models import RelayStream  # noqa: E402
 from tests.factories import MembershipFactory, OrganisationFactory  # noqa: E402
 from tests.support.relay import ffprobe_video  # noqa: E402
 from tests.support.rtsp import RtspTestStream  # noqa: E402

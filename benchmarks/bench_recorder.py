@@ -55,7 +55,8 @@ from benchmarks.media_support import (  # noqa: E402
     wait_until,
 )
 from benchmarks.results import write_section  # noqa: E402
-from cameras.models import Camera, RecordingSegment, RecordingStream  # noqa: E402
+from cameras.models import Camera
+from media.models import RecordingSegment, RecordingStream  # noqa: E402
 from tests.factories import OrganisationFactory  # noqa: E402
 from tests.support.relay import ffprobe_video  # noqa: E402
 

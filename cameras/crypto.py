@@ -7,7 +7,7 @@ drop the old secret.
 import json
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from config.encryption import DecryptionError, SecretBox
+from common.encryption import DecryptionError, SecretBox
 
 __all__ = [
     "CredentialsError",

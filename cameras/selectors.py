@@ -4,11 +4,12 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from cameras.models import Camera, CameraGroup, CameraGroupUserObjectPermission
-from conventions.policy import SHARED_CAMERA_ROLES, shared_cameras_q
+from cameras.sharing import shared_cameras_q
 from zones.models import Role
 
 __all__ = [
     "cameras_matching",
+    "offline_cameras_panel",
     "MANAGE_GROUP",
     "APPROVE_GROUP",
     "camera_get",
@@ -41,10 +42,8 @@ def camera_list(*, actor, action="view"):
     )
     own = cameras.filter(owner=actor.organisation)
     if action == "view":
-        if not actor.roles & SHARED_CAMERA_ROLES:
-            return own
-        # Other owners' cameras exactly while an active convention shares them (the decisions' compiled scope).
-        shared = shared_cameras_q(consumer_id=actor.organisation.pk)
+        # Other owners' cameras exactly while an active convention shares them (registered by conventions).
+        shared = shared_cameras_q(actor)
         return cameras.filter(Q(owner=actor.organisation) | shared) if shared is not None else own
     if action == "manage":
         if actor.has_role(Role.CHIEF):
@@ -52,6 +51,15 @@ def camera_list(*, actor, action="view"):
         groups = delegated_groups(user=actor.user, codename=MANAGE_GROUP, owner=actor.organisation)
         return own.filter(groups__in=groups).distinct()
     raise ValueError(f"unknown action {action!r}")
+
+
+def offline_cameras_panel(actor):
+    """The dashboard's panel: the organisation's offline cameras (the ten longest unseen), if any."""
+    offline = Camera.objects.filter(owner=actor.organisation, status="offline")
+    count = offline.count()
+    if not count:
+        return None
+    return {"offline_count": count, "offline_cameras": offline.order_by("last_seen_at")[:10]}
 
 
 def cameras_matching(cameras, query, *, words=5):

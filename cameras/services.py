@@ -12,6 +12,7 @@ from cameras import selectors
 from cameras.crypto import encrypt_credentials
 from cameras.models import Camera, CameraGroup, CameraGroupUserObjectPermission
 from cameras.onvif import probe_onvif
+from common.tasks import enqueue
 from zones.models import Membership, Role
 
 __all__ = [
@@ -109,9 +110,7 @@ def camera_onboard(*, actor, onvif_address, username, password, name="", group=N
         longitude=longitude,
         **fields,
     )
-    from cameras.tasks import refresh_snapshot  # tasks import this module
-
-    transaction.on_commit(lambda: refresh_snapshot.delay(camera.pk))
+    transaction.on_commit(lambda: enqueue("cameras.tasks.refresh_snapshot", camera.pk))
     return camera
 
 

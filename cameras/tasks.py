@@ -38,28 +38,3 @@ def refresh_snapshot(camera_id):
         Camera.objects.filter(pk=camera_id).update(status_detail=str(error)[:200])
         return "failed"
     return "stored"
-
-
-@shared_task(bind=True, name="cameras.tasks.gateway_kick_sessions", ignore_result=True, max_retries=5)
-def gateway_kick_sessions(self, session_ids):
-    """Ask the media gateway (MediaMTX's control API) to drop the viewers of these ended live sessions.
-
-    Idempotent: a viewer already gone is fine, and an open session is left alone. An unreachable gateway is
-    logged and retried a few times, a few seconds apart; the hook refuses the ended tokens meanwhile."""
-    from cameras.gateway_control import kick_ended_sessions
-
-    report = kick_ended_sessions(session_ids)
-    if report.unreachable and not self.request.called_directly and self.request.retries < self.max_retries:
-        raise self.retry(countdown=2 + 2 * self.request.retries)
-    return report.as_dict()
-
-
-@shared_task(name="cameras.tasks.purge_recordings", ignore_result=True)
-def purge_recordings():
-    """Delete recorded footage past its legal retention unless on legal hold (an erasure entry per camera and run),
-    and the playback server's trimmed copies of segment edges once they are an hour old. Idempotent."""
-    from cameras.playback_views import playback_cache_clean
-    from cameras.recording import recordings_purge_due
-
-    purged = recordings_purge_due()
-    return {"purged": purged, "cache_files_removed": playback_cache_clean()}

@@ -16,7 +16,8 @@ from cameras.forms import DelegationForm, GroupForm, ImportForm, OnboardForm
 from cameras.importing import COLUMNS, import_cameras
 from cameras.onvif import OnvifError
 from cameras.region import bounds, centroids
-from zones.models import Role
+from cameras.tasks import refresh_snapshot
+from zones.models import Municipality, Role
 
 PALETTE = ["#0b4f8a", "#b3261e", "#1e6b34", "#7a4d00", "#6a1b9a", "#00695c", "#ad1457", "#37474f",
            "#e65100", "#283593", "#558b2f", "#4e342e"]  # fmt: skip
@@ -60,8 +61,6 @@ def camera_detail_view(request, pk):
 @require_POST
 def camera_snapshot_refresh_view(request, pk):
     """Ask a worker for a fresh picture (the owner's people only: it touches the device)."""
-    from cameras.tasks import refresh_snapshot
-
     camera = selectors.camera_get(actor=request.actor, pk=pk)
     if camera.owner_id != request.actor.organisation.pk:
         raise PermissionDenied(_("Only the owner's people take snapshots of a camera."))
@@ -104,7 +103,6 @@ def camera_map_view(request):
     points = [(pk, name, *project(lat, lon), colours[owner]) for pk, name, lat, lon, owner in rows]
     counts = dict(filterset.qs.values_list("owner__code").annotate(n=Count("id")))
     labels = []
-    from zones.models import Municipality
 
     for municipality in Municipality.objects.all():
         lat, lon = centroids().get(municipality.nis_code, (None, None))

@@ -2,15 +2,10 @@
 
 from rest_framework.routers import DefaultRouter
 
-from audit.api.views import AccessLogViewSet
 from cameras.api.views import CameraViewSet
-from conventions.api.views import (
-    ConventionViewSet,
-    EvidenceExportViewSet,
-    FootageRequestViewSet,
-    LiveSessionViewSet,
-    PublicKeyViewSet,
-)
+from conventions.api.views import ConventionViewSet, PublicKeyViewSet
+from footage.api.views import EvidenceExportViewSet, FootageRequestViewSet, LiveSessionViewSet
+from oversight.api.views import AccessLogViewSet
 from zones.api.views import ApiTokenViewSet, MembershipViewSet, MunicipalityViewSet, OrganisationViewSet
 
 router = DefaultRouter()

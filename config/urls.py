@@ -5,8 +5,6 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from conventions.gateway import auth_hook
-
 # The admin has no login of its own: people sign in through the portal (password + second factor).
 admin.site.login = login_not_required(RedirectView.as_view(pattern_name="zones:login", query_string=True))
 admin.site.site_header = "CCTV portal administration"
@@ -14,14 +12,12 @@ admin.site.site_header = "CCTV portal administration"
 urlpatterns = [
     path("", include("zones.urls")),
     path("cameras/", include("cameras.urls")),
-    path("audit/", include("audit.urls")),
+    path("audit/", include("oversight.urls")),
     path("conventions/", include("conventions.urls")),
-    path("gateway/auth", auth_hook, name="gateway-auth"),
-    path("gateway/relay/", include("cameras.relay_urls")),
-    path("gateway/playback/", include("cameras.playback_urls")),
-    path("live/", include("conventions.live_urls")),
-    path("requests/", include("conventions.request_urls")),
-    path("playback/", include("conventions.playback_urls")),
+    path("gateway/", include("media.urls")),
+    path("live/", include("footage.urls.live")),
+    path("requests/", include("footage.urls.requests")),
+    path("playback/", include("footage.urls.playback")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api")),

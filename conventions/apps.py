@@ -7,4 +7,18 @@ class ConventionsConfig(AppConfig):
     verbose_name = _("Sharing conventions")
 
     def ready(self):
-        from conventions import playback, signals  # noqa: F401 - signal receivers; the playback gate registers itself
+        from audit.changelog import follow_changes
+        from cameras.sharing import register_shared_cameras
+        from conventions import signals  # noqa: F401 - receivers that move the policy generation
+        from conventions.policy import cameras_shared_with
+
+        register_shared_cameras(cameras_shared_with)
+
+        follow_changes(self.get_model("Convention"))
+        follow_changes(
+            self.get_model("ConventionVersion"),
+            exclude_fields=["canonical_document"],
+            m2m_fields={"cameras", "groups", "municipalities"},
+        )
+        follow_changes(self.get_model("Signature"))
+        follow_changes(self.get_model("DeclaredIncident"))

@@ -6,87 +6,21 @@ Western European characters of French and Dutch (é, è, ç, ë, ï, ...), and a
 closest Latin form rather than drawn as a blank box.
 """
 
-import functools
 import io
-import unicodedata
-from datetime import UTC
-from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer
+
+from common.pdf import para, plain, safe, styles, two_column_table, utc_text
 
 __all__ = ["render_version"]
 
 MAX_CAMERA_NAMES = 200
-REPLACEMENTS = {"→": "->", "←": "<-", "≤": "<=", "≥": ">=", "✓": "v", "\u2009": " ", "\u202f": " "}
-
-
-def _plain(text):
-    """Text the built-in fonts can draw (Windows-1252)."""
-    out = []
-    for char in str(text):
-        char = REPLACEMENTS.get(char, char)
-        try:
-            char.encode("cp1252")
-            out.append(char)
-        except UnicodeEncodeError:
-            plain = unicodedata.normalize("NFKD", char).encode("cp1252", "ignore").decode("cp1252")
-            out.append(plain or "?")
-    return "".join(out)
-
-
-def _safe(text):
-    """Drawable text, escaped for reportlab's paragraph markup."""
-    return escape(_plain(text))
-
-
-def _utc(moment):
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
-
-
-@functools.cache
-def _styles():
-    sheet = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=sheet["BodyText"], fontName="Helvetica", fontSize=10, leading=13)
-    return {
-        "title": ParagraphStyle("title", parent=sheet["Title"], fontName="Helvetica-Bold", fontSize=17, leading=21),
-        "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=11, textColor=colors.HexColor("#4a5561")),
-        "h2": ParagraphStyle(
-            "h2", parent=sheet["Heading2"], fontName="Helvetica-Bold", fontSize=12.5, spaceBefore=10, spaceAfter=4
-        ),
-        "h3": ParagraphStyle("h3", parent=body, fontName="Helvetica-Bold", spaceBefore=4),
-        "body": body,
-        "bullet": ParagraphStyle("bullet", parent=body, leftIndent=10, bulletIndent=0),
-        "mono": ParagraphStyle("mono", parent=body, fontName="Courier", fontSize=8, leading=10),
-        "warning": ParagraphStyle(
-            "warning", parent=body, fontName="Helvetica-Bold", textColor=colors.HexColor("#a4161a")
-        ),
-    }
-
-
-def para(text, style="body"):
-    return Paragraph(_safe(text), _styles()[style])
-
-
-def _table(rows, widths=(45 * mm, None)):
-    data = [[para(label, "h3"), value] for label, value in rows]
-    table = Table(data, colWidths=widths, hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#c9d1d9")),
-                ("LEFTPADDING", (0, 0), (-1, -1), 2),
-            ]
-        )
-    )
-    return table
 
 
 def _list_or_dash(items):
@@ -97,7 +31,7 @@ def render_version(*, version, state, terms, scope, signatures):
     """The PDF bytes. `terms` is the plain-words text of the version (views.version_terms), `scope` its summary
     (views.scope_summary), `signatures` its signatures with their keys."""
     convention = version.convention
-    styles = _styles()
+    style = styles()
 
     heading = _("Sharing convention %(reference)s, version %(number)d") % {
         "reference": convention.reference,
@@ -116,12 +50,12 @@ def render_version(*, version, state, terms, scope, signatures):
         (_("Provider (camera owner)"), para(f"{convention.provider.code} · {convention.provider.name}")),
         (_("Consumer"), para(f"{convention.consumer.code} · {convention.consumer.name}")),
     ]
-    story.append(_table(party_rows))
+    story.append(two_column_table(party_rows))
 
     story.append(para(_("The terms"), "h2"))
     for title, sentences in terms:
         block = [para(title, "h3")]
-        block += [Paragraph(_safe(sentence), styles["bullet"], bulletText="•") for sentence in sentences]
+        block += [Paragraph(safe(sentence), style["bullet"], bulletText="•") for sentence in sentences]
         story.append(KeepTogether(block))
 
     story.append(para(_("Scope"), "h2"))
@@ -146,7 +80,7 @@ def render_version(*, version, state, terms, scope, signatures):
         (_("Camera kinds"), para(_list_or_dash(scope.kinds) if scope.kinds else _("all kinds"))),
         (_("Individual cameras"), para(camera_text)),
     ]
-    story.append(_table(scope_rows))
+    story.append(two_column_table(scope_rows))
 
     story.append(para(_("Verification"), "h2"))
     verification = [
@@ -154,23 +88,23 @@ def render_version(*, version, state, terms, scope, signatures):
             _("Document hash (SHA-256)"),
             para(version.document_hash or _("not fixed yet: the version is a draft"), "mono"),
         ),
-        (_("Proposed"), para(_utc(version.proposed_at))),
-        (_("Fully signed"), para(_utc(version.activated_at))),
+        (_("Proposed"), para(utc_text(version.proposed_at))),
+        (_("Fully signed"), para(utc_text(version.activated_at))),
     ]
-    story.append(_table(verification))
+    story.append(two_column_table(verification))
     if signatures:
         for signature in signatures:
             organisation = signature.organisation
             rows = [
                 (_("Party"), para(f"{signature.get_party_display()} · {organisation.code} · {organisation.name}")),
                 (_("Signer"), para(signature.signer_name)),
-                (_("Signed"), para(_utc(signature.signed_at))),
+                (_("Signed"), para(utc_text(signature.signed_at))),
                 (_("Key fingerprint (SHA-256)"), para(signature.key.fingerprint, "mono")),
                 (_("Public key (Ed25519, base64)"), para(signature.key.public_key, "mono")),
                 (_("Signature (base64)"), para(signature.signature, "mono")),
             ]
             story.append(Spacer(1, 3 * mm))
-            story.append(KeepTogether(_table(rows)))
+            story.append(KeepTogether(two_column_table(rows)))
     else:
         story.append(para(_("No signature yet.")))
     story.append(Spacer(1, 3 * mm))
@@ -183,7 +117,7 @@ def render_version(*, version, state, terms, scope, signatures):
     story.append(para(how))
 
     footer = _("%(reference)s version %(number)d · page %(page)d · generated %(at)s")
-    generated = _utc(timezone.now())
+    generated = utc_text(timezone.now())
 
     def on_page(canvas, document):
         canvas.saveState()
@@ -195,7 +129,7 @@ def render_version(*, version, state, terms, scope, signatures):
             "page": document.page,
             "at": generated,
         }
-        canvas.drawString(20 * mm, 10 * mm, _plain(text))
+        canvas.drawString(20 * mm, 10 * mm, plain(text))
         canvas.restoreState()
 
     buffer = io.BytesIO()

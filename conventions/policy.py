@@ -3,7 +3,9 @@
 `decide()` answers whether a person, acting for an organisation, may use a camera in a mode, for a purpose, over
 a window of recorded footage; it logs every decision, allowed or denied, through audit.access in the same
 transaction, and refuses when the log cannot be written. `evaluate()` is the same decision without the log, for
-previews ("what would be allowed?"). All the legal and contractual rules live here and nowhere else.
+previews ("what would be allowed?"). All the legal and contractual rules live here and nowhere else; the one
+legal fact they read from the catalogue is how long a camera's footage may exist (Camera.retention_days, set by its
+legal regime).
 
 Conventions are compiled once per policy generation (a token replaced by every change that can alter a decision,
 see conventions.signals), so a decision costs one small query plus set lookups, and a suspension takes effect
@@ -11,16 +13,18 @@ on the very next decision.
 """
 
 import json
+import re
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.access import AccessAction, AccessLogUnavailable, AccessRecord, record_access
 from cameras.models import Camera
@@ -42,8 +46,9 @@ __all__ = [
     "Reason",
     "decide",
     "evaluate",
-    "legal_retention_days",
     "policy_generation",
+    "cameras_shared_with",
+    "clean_justification",
     "shared_camera_ids",
     "shared_cameras_q",
 ]
@@ -117,19 +122,23 @@ class AccessDecision:
         return self.allowed
 
 
+MIN_JUSTIFICATION_WORDS = 3
+MIN_JUSTIFICATION_CHARS = 15
+
+
+def clean_justification(text):
+    """Every access to footage is justified in a sentence of the person's own (at least three words); the text
+    as it will be logged, or ValidationError."""
+    text = " ".join((text or "").split())
+    if len(text) < MIN_JUSTIFICATION_CHARS or len(re.findall(r"\w+", text)) < MIN_JUSTIFICATION_WORDS:
+        raise ValidationError(_("Say in a sentence why you need to watch (at least three words)."))
+    return text
+
+
 def _deny(reason, compiled=None):
     if compiled is None:
         return AccessDecision(False, reason)
     return AccessDecision(False, reason, compiled.version_id, compiled.reference, compiled.number)
-
-
-def legal_retention_days(camera):
-    """How long footage of this camera may exist at all (Police Function Act: 12 months; Camera Law: one month,
-    three for a designated special-risk place)."""
-    days = settings.PORTAL_RETENTION_DAYS
-    if camera.legal_regime == LegalRegime.POLICE:
-        return days["police"]
-    return days["camera_law_special_risk"] if camera.special_risk_place else days["camera_law"]
 
 
 ADMINISTRATIVE_REACH_DAYS = 30  # police footage: administrative purposes reach only its first month
@@ -137,7 +146,7 @@ ADMINISTRATIVE_REACH_DAYS = 30  # police footage: administrative purposes reach 
 
 def _regime_check(camera, purpose, window_start, prosecutor_reference, at):
     age = at - window_start
-    if age > timedelta(days=legal_retention_days(camera)):
+    if age > timedelta(days=camera.retention_days):
         return Reason.RETENTION_EXCEEDED
     if camera.legal_regime == LegalRegime.POLICE and age > timedelta(days=ADMINISTRATIVE_REACH_DAYS):
         if PURPOSE_CATEGORY[purpose] == PurposeCategory.ADMINISTRATIVE:
@@ -283,6 +292,14 @@ def shared_cameras_q(*, consumer_id, at=None):
     if connection.vendor == "postgresql":
         return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [sorted(ids)]))
     return Q(pk__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(sorted(ids))]))
+
+
+def cameras_shared_with(actor):
+    """The catalogue's "shared with me" for a person (cameras.sharing): other owners' cameras an active convention
+    shares with their organisation, for the roles that may use shared cameras; None otherwise."""
+    if not actor.roles & SHARED_CAMERA_ROLES:
+        return None
+    return shared_cameras_q(consumer_id=actor.organisation.pk)
 
 
 def _in_schedule(schedule, at):

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.db import transaction
 
-from config.encryption import SecretBox
+from common.encryption import SecretBox
 from conventions.models import Signature, SigningKey
 from zones.models import Membership, Role
 

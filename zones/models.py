@@ -5,6 +5,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -143,8 +144,6 @@ class Membership(models.Model):
         return f"{self.user} · {self.organisation.code} · {self.get_role_display()}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if self.municipality_id and self.role != Role.MAYOR:
             raise ValidationError({"municipality": _("Only a mayor's role is tied to a municipality.")})
         if self.municipality_id and self.municipality.zone_id != self.organisation_id:

@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass
 
+from celery import current_app as celery_app
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu import Connection
 
-from config.celery import app as celery_app
 from zones.models import WorkerHeartbeat
 
 

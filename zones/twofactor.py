@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.access import AccessAction, AccessRecord, record_access
+
 __all__ = ["is_backup_code", "second_factor_changed", "throttled_message", "verify_second_factor"]
 
 
@@ -60,8 +62,6 @@ BACKUP_CODES_ISSUED, BACKUP_CODES_REMOVED = "backup_codes_issued", "backup_codes
 def second_factor_changed(*, user, change, by=None, request=None, details=None):
     """Write the access-log entry of a second-factor change (platform chain). It is written inside the caller's
     transaction: if the log refuses it, AccessLogUnavailable propagates and the change is rolled back."""
-    from audit.access import AccessAction, AccessRecord, record_access
-
     record_access(
         AccessRecord(
             action=AccessAction.TWO_FACTOR_CHANGE,

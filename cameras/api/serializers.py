@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -49,8 +50,6 @@ class CameraOnboardSerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs):
-        from django.core.exceptions import ValidationError
-
         try:
             validate_position(attrs["latitude"], attrs["longitude"])
         except ValidationError as exc:

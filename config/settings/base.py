@@ -31,10 +31,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "audit",
     "zones",
     "cameras",
     "conventions",
-    "audit",
+    "media",
+    "footage",
+    "oversight",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -189,8 +193,8 @@ SPECTACULAR_SETTINGS = {
     # Choice sets sharing the field name "mode": access modes, and what footage requests record or may ask.
     "ENUM_NAME_OVERRIDES": {
         "AccessModeEnum": "conventions.models.Mode",
-        "RequestModeEnum": "conventions.models.REQUEST_MODE_CHOICES",
-        "NewRequestModeEnum": "conventions.models.NEW_REQUEST_MODE_CHOICES",
+        "RequestModeEnum": "footage.models.REQUEST_MODE_CHOICES",
+        "NewRequestModeEnum": "footage.models.NEW_REQUEST_MODE_CHOICES",
     },
 }
 
@@ -232,9 +236,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     "audit-sign-heads": {"task": "audit.tasks.sign_chain_heads", "schedule": 600.0},
     "convention-expiry": {"task": "conventions.tasks.expire_conventions", "schedule": 300.0},
-    "live-session-expiry": {"task": "conventions.tasks.close_expired_live_sessions", "schedule": 30.0},
-    "footage-request-follow-up": {"task": "conventions.tasks.follow_up_footage_requests", "schedule": 300.0},
-    "export-watch": {"task": "conventions.tasks.watch_exports", "schedule": 60.0},
+    "live-session-expiry": {"task": "footage.tasks.close_expired_live_sessions", "schedule": 30.0},
+    "footage-request-follow-up": {"task": "footage.tasks.follow_up_footage_requests", "schedule": 300.0},
+    "export-watch": {"task": "footage.tasks.watch_exports", "schedule": 60.0},
     "camera-health-sweep": {
         "task": "cameras.tasks.health_sweep",
         "schedule": PORTAL_HEALTH_INTERVAL.total_seconds(),
@@ -242,7 +246,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": PORTAL_HEALTH_INTERVAL.total_seconds()},
     },
     # Recorded footage past its legal retention is deleted (erasure entries); retention is counted in days.
-    "recordings-purge": {"task": "cameras.tasks.purge_recordings", "schedule": 3600.0, "options": {"expires": 3600}},
+    "recordings-purge": {"task": "media.tasks.purge_recordings", "schedule": 3600.0, "options": {"expires": 3600}},
 }
 
 # Content Security Policy: every asset is served by the portal itself.

@@ -10,7 +10,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from conventions import services
-from conventions.models import LiveSession
+from footage.models import LiveSession
 from tests.browser.test_convention_flow import sign_in
 from tests.factories import CameraFactory, OrganisationFactory
 from tests.support.relay import running_relay, stream_camera

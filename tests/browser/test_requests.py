@@ -11,8 +11,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from audit.models import AccessAction, AccessLogEntry
-from cameras.evidence import verify_package
-from conventions.models import EvidenceExport, FootageRequest
+from footage.models import EvidenceExport, FootageRequest
+from media.evidence import verify_package
 from tests.browser.test_convention_flow import sign_in
 from tests.factories import CameraFactory, OrganisationFactory
 from tests.support.celery_worker import start_celery, worker_args

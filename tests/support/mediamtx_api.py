@@ -202,9 +202,9 @@ def post_hook(client, body, **extra):
 
 def reset_gate_cache():
     """Empty the live gate's in-process cache and its sweep clock, so that each test starts as a fresh process."""
-    from conventions import gateway, live
+    from footage import gates, live
 
     with live._cache_lock:
         live._cache.clear()
         live._swept.update(at=float("-inf"), since=None, generation=None)
-    gateway._remembered.clear()
+    gates._remembered.clear()

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from django.test import override_settings
 
-from cameras.models import RecordingSegment
-from cameras.recorder import RecorderSupervisor
+from media.models import RecordingSegment
+from media.recorder import RecorderSupervisor
 from tests.support.relay import wait_for
 from tests.support.workers import supervisor_in_thread
 

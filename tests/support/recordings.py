@@ -3,7 +3,7 @@
 import subprocess
 from datetime import timedelta
 
-from cameras.models import RecordingSegment
+from media.models import RecordingSegment
 
 
 def record_segments(camera, root, start, *, count=3, seconds=4, size="320x240"):

@@ -10,7 +10,7 @@ PORTAL_RELAY_GRACE_SECONDS) at its arguments for the duration, runs `RelaySuperv
 thread and yields the supervisor; leaving the block stops the worker, which stops every ffmpeg it started. The
 worker reads the database from its own thread, so the test must commit its data (`transactional_db`,
 `django_db(transaction=True)` or `live_server`). Supervisor options worth changing in tests: `backoff_base`,
-`backoff_cap`, `stall_seconds`, `stable_seconds` (see cameras/relay.py).
+`backoff_cap`, `stall_seconds`, `stable_seconds` (see media/relay.py).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from django.test import override_settings
 
-from cameras import relay
-from cameras.relay import RelaySupervisor
+from media import relay
+from media.relay import RelaySupervisor
 from tests.support.workers import supervisor_in_thread
 
 __all__ = [

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zones import selectors, services
+from zones.dashboard import panels_for
 from zones.forms import ApiTokenForm, MembershipDisableForm
 from zones.models import Role
 from zones.status import platform_status
@@ -17,18 +18,9 @@ from zones.tenancy import ACTIVE_ORGANISATION_SESSION_KEY, actor_for
 
 
 def dashboard_view(request):
-    from cameras.selectors import camera_list
-
     actor = request.actor
     roles = [role for role in Role.values if role in actor.roles]
-    own_cameras = camera_list(actor=actor).filter(owner=actor.organisation)
-    context = {
-        "roles": roles,
-        "camera_count": own_cameras.count(),
-        "offline_cameras": own_cameras.filter(status="offline").order_by("last_seen_at")[:10],
-        "offline_count": own_cameras.filter(status="offline").count(),
-    }
-    return render(request, "zones/dashboard.html", context)
+    return render(request, "zones/dashboard.html", {"roles": roles, "panels": panels_for(actor)})
 
 
 @require_POST

@@ -1,0 +1,12 @@
+"""Queueing a Celery task by its registered name."""
+
+from celery import current_app
+
+__all__ = ["enqueue"]
+
+
+def enqueue(name, *args, queue=None, **kwargs):
+    """Queue the task registered as `name` (its `name=`, a stable interface like a URL name). Services name the task
+    instead of importing its module, so that each app's tasks module imports the services it runs at the top and no
+    import circle forms between them."""
+    return current_app.tasks[name].apply_async(args, kwargs, queue=queue)

@@ -1,0 +1,12 @@
+from celery import shared_task
+
+from media.recording import recordings_purge_due
+from media.recording_views import playback_cache_clean
+
+
+@shared_task(name="media.tasks.purge_recordings", ignore_result=True)
+def purge_recordings():
+    """Delete recorded footage past its legal retention unless on legal hold (an erasure entry per camera and run),
+    and the playback server's trimmed copies of segment edges once they are an hour old. Idempotent."""
+    purged = recordings_purge_due()
+    return {"purged": purged, "cache_files_removed": playback_cache_clean()}
