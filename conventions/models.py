@@ -43,6 +43,17 @@ class Mode(models.TextChoices):
     PTZ = "ptz", _("PTZ control")
 
 
+class RequestStatus(models.TextChoices):
+    """Where a footage request stands (footage.models.FootageRequest.status); defined beside the policy, which
+    decides what each state allows."""
+
+    SUBMITTED = "submitted", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    BREAK_GLASS = "break_glass", _("Taken under break-glass")
+
+
 class TimeCondition(models.TextChoices):
     ALWAYS = "always", _("Always")
     SCHEDULE = "schedule", _("On a schedule")

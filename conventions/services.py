@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conventions.models import Convention, ConventionEvent, ConventionVersion, Signature
+from conventions.policy import convention_action_refusal, draft_refusal
 from conventions.scope import in_force
 from conventions.signing import canonical_document, document_hash, key_for, same_terms, sign_bytes
-from zones.models import Role
 
 __all__ = [
     "SCOPE_FIELDS",
@@ -51,9 +51,10 @@ def _event(convention, action, actor, version=None, reason=""):
     )
 
 
-def _require_chief_of(actor, organisation, message):
-    if not (actor.has_role(Role.CHIEF) and actor.organisation.pk == organisation.pk):
-        raise PermissionDenied(message)
+def _require(refusal):
+    """Raise what the policy refused (PermissionDenied or ValidationError), if it did."""
+    if refusal is not None:
+        raise refusal
 
 
 def _seconds(moment):
@@ -88,9 +89,7 @@ def _assign_reference(convention):
 @transaction.atomic
 def convention_create(*, actor, consumer, title, cameras=None, groups=None, municipalities=None, **fields):
     """The provider's chief drafts a convention offering their cameras to a consumer."""
-    _require_chief_of(actor, actor.organisation, _("Only the chief of the camera owner drafts a convention."))
-    if consumer.pk == actor.organisation.pk:
-        raise ValidationError(_("A convention is between two different organisations."))
+    _require(draft_refusal(actor, consumer))
     with set_actor(actor.user):
         convention = Convention.objects.create(
             reference=f"DRAFT-{uuid.uuid4().hex[:20]}", title=title, provider=actor.organisation, consumer=consumer,
@@ -105,9 +104,7 @@ def convention_create(*, actor, consumer, title, cameras=None, groups=None, muni
 
 @transaction.atomic
 def version_update(*, actor, version, cameras=None, groups=None, municipalities=None, **fields):
-    _require_chief_of(actor, version.convention.provider, _("Only the provider's chief edits a draft."))
-    if version.status != ConventionVersion.Status.DRAFT:
-        raise ValidationError(_("A proposed version cannot be changed; draft an amendment instead."))
+    _require(convention_action_refusal(actor, version.convention, "edit", version=version))
     with set_actor(actor.user):
         _apply(version, fields, {"cameras": cameras, "groups": groups, "municipalities": municipalities})
     return version
@@ -117,13 +114,8 @@ def version_update(*, actor, version, cameras=None, groups=None, municipalities=
 def version_amend(*, actor, convention):
     """A new draft version copied from the latest one; the version in force stays in force meanwhile."""
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
-    _require_chief_of(actor, convention.provider, _("Only the provider's chief drafts an amendment."))
-    if convention.terminated_at:
-        raise ValidationError(_("A terminated convention cannot be amended."))
+    _require(convention_action_refusal(actor, convention, "amend"))
     latest = convention.versions.order_by("-number").first()
-    if latest.status in {ConventionVersion.Status.DRAFT, ConventionVersion.Status.PROPOSED,
-                         ConventionVersion.Status.PROVIDER_SIGNED}:  # fmt: skip
-        raise ValidationError(_("Version %(number)d is still being negotiated.") % {"number": latest.number})
     with set_actor(actor.user):
         amendment = ConventionVersion(convention=convention, number=latest.number + 1, created_by=actor.user)
         fields = {name: getattr(latest, name) for name in VERSION_FIELDS}
@@ -137,9 +129,7 @@ def version_amend(*, actor, convention):
 def version_propose(*, actor, version):
     """Freeze the draft: its canonical document and hash are recorded and it can no longer change."""
     version = ConventionVersion.objects.select_for_update().select_related("convention").get(pk=version.pk)
-    _require_chief_of(actor, version.convention.provider, _("Only the provider's chief proposes a version."))
-    if version.status != ConventionVersion.Status.DRAFT:
-        raise ValidationError(_("Only a draft can be proposed."))
+    _require(convention_action_refusal(actor, version.convention, "propose", version=version))
     document = canonical_document(version)
     with set_actor(actor.user):
         version.canonical_document = document.decode("utf-8")
@@ -158,15 +148,13 @@ def version_sign(*, actor, version, recent_second_factor):
         raise PermissionDenied(_("Signing needs a code from your authenticator given in the last five minutes."))
     version = ConventionVersion.objects.select_for_update().select_related("convention").get(pk=version.pk)
     convention = version.convention
+    _require(convention_action_refusal(actor, convention, "sign", version=version))
     if version.status == ConventionVersion.Status.PROPOSED:
         party, organisation, next_status = Signature.Party.PROVIDER, convention.provider, "provider_signed"
         action = ConventionEvent.Action.SIGNED_PROVIDER
-    elif version.status == ConventionVersion.Status.PROVIDER_SIGNED:
+    else:
         party, organisation, next_status = Signature.Party.CONSUMER, convention.consumer, "signed"
         action = ConventionEvent.Action.SIGNED_CONSUMER
-    else:
-        raise ValidationError(_("This version is not waiting for a signature."))
-    _require_chief_of(actor, organisation, _("Only the chief of %(code)s signs now.") % {"code": organisation.code})
     document = version.canonical_document.encode("utf-8")
     if document_hash(document) != version.document_hash or not same_terms(version):
         raise ValidationError(_("The version no longer matches the proposed document; it cannot be signed."))
@@ -203,9 +191,7 @@ def _reason(reason):
 def convention_suspend(*, actor, convention, reason):
     """The provider's chief suspends at once; live sessions under it are cut (see the live-video issue)."""
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
-    _require_chief_of(actor, convention.provider, _("Only the provider's chief suspends a convention."))
-    if convention.terminated_at or convention.suspended_at:
-        raise ValidationError(_("This convention is not in force."))
+    _require(convention_action_refusal(actor, convention, "suspend"))
     with set_actor(actor.user):
         convention.suspended_at = timezone.now()
         convention.suspended_reason = _reason(reason)
@@ -217,9 +203,7 @@ def convention_suspend(*, actor, convention, reason):
 @transaction.atomic
 def convention_resume(*, actor, convention, reason):
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
-    _require_chief_of(actor, convention.provider, _("Only the provider's chief resumes a convention."))
-    if not convention.suspended_at or convention.terminated_at:
-        raise ValidationError(_("This convention is not suspended."))
+    _require(convention_action_refusal(actor, convention, "resume"))
     with set_actor(actor.user):
         reason = _reason(reason)
         convention.suspended_at = None
@@ -233,10 +217,7 @@ def convention_resume(*, actor, convention, reason):
 def convention_terminate(*, actor, convention, reason):
     """Either party's chief ends the convention for good."""
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
-    if not (actor.has_role(Role.CHIEF) and actor.organisation.pk in {convention.provider_id, convention.consumer_id}):
-        raise PermissionDenied(_("Only the chief of one of the two parties terminates a convention."))
-    if convention.terminated_at:
-        raise ValidationError(_("This convention is already terminated."))
+    _require(convention_action_refusal(actor, convention, "terminate"))
     with set_actor(actor.user):
         convention.terminated_at = timezone.now()
         convention.terminated_reason = _reason(reason)

@@ -26,95 +26,18 @@ from django.views.decorators.http import require_GET, require_POST
 from cameras.models import Camera
 from conventions import pdf, services
 from conventions.forms import ReasonForm, ScopeForm, VersionForm, own_cameras
-from conventions.models import PURPOSE_CATEGORY, ConventionVersion, Mode, Purpose, Signature, SigningKey, TimeCondition
-from conventions.scope import in_force, scope_q
+from conventions.models import PURPOSE_CATEGORY, Mode, Purpose, Signature, SigningKey, TimeCondition
+from conventions.policy import convention_action_refusal, convention_actions, convention_state
+from conventions.scope import scope_q
 from conventions.selectors import convention_get, convention_list
 from zones.models import Membership, Organisation, Role
 from zones.stepup import has_recent_second_factor, step_up_required
 
 SEARCH_LIMIT = 50
 PREVIEW_LIMIT = 20
-NEGOTIATING = {
-    ConventionVersion.Status.DRAFT,
-    ConventionVersion.Status.PROPOSED,
-    ConventionVersion.Status.PROVIDER_SIGNED,
-}
 
 
 # --- Reading a convention -------------------------------------------------------------------------------------
-
-
-@dataclass
-class ConventionState:
-    """Where a convention stands now, for the reader: one code, its label and the version in force."""
-
-    code: str
-    label: str
-    in_force: ConventionVersion | None
-    latest: ConventionVersion | None
-    pending: ConventionVersion | None = None  # an amendment being negotiated beside the version in force
-
-
-def _state_labels():
-    return {
-        "draft": _("Draft"),
-        "proposed": _("Proposed, awaiting the provider's signature"),
-        "awaiting_consumer": _("Awaiting the consumer's signature"),
-        "active": _("Active"),
-        "scheduled": _("Signed, starts later"),
-        "suspended": _("Suspended"),
-        "terminated": _("Terminated"),
-        "expired": _("Expired"),
-        "withdrawn": _("Withdrawn"),
-    }
-
-
-def convention_state(convention, at=None):
-    """The state computed from the convention and its versions (prefetched by the selector)."""
-    at = at or timezone.now()
-    versions = sorted(convention.versions.all(), key=lambda v: v.number)
-    signed = [v for v in versions if v.status == ConventionVersion.Status.SIGNED]
-    current = in_force(signed, at)
-    latest = versions[-1] if versions else None
-    if convention.terminated_at:
-        code = "terminated"
-    elif convention.suspended_at:
-        code = "suspended"
-    elif current is not None:
-        code = "active"
-    elif any(v.valid_from > at for v in signed):
-        code = "scheduled"
-    elif signed or convention.expired_at:
-        code = "expired"
-    else:
-        code = {
-            ConventionVersion.Status.DRAFT: "draft",
-            ConventionVersion.Status.PROPOSED: "proposed",
-            ConventionVersion.Status.PROVIDER_SIGNED: "awaiting_consumer",
-        }.get(latest.status if latest else None, "withdrawn")
-    pending = latest if latest and latest.status in NEGOTIATING and signed else None
-    return ConventionState(code, _state_labels()[code], current, latest, pending)
-
-
-@dataclass
-class Rights:
-    """What the acting person may do on one convention (the services check again; this only chooses buttons)."""
-
-    provider_chief: bool
-    consumer_chief: bool
-    side: str = ""  # "provider", "consumer" or "" for a reader who is not a party (the supervisor)
-
-    @classmethod
-    def of(cls, actor, convention):
-        chief = actor.has_role(Role.CHIEF)
-        organisation = actor.organisation.pk
-        side = {convention.provider_id: "provider", convention.consumer_id: "consumer"}.get(organisation, "")
-        return cls(provider_chief=chief and side == "provider", consumer_chief=chief and side == "consumer", side=side)
-
-    def can_sign(self, version):
-        if version.status == ConventionVersion.Status.PROPOSED:
-            return self.provider_chief
-        return version.status == ConventionVersion.Status.PROVIDER_SIGNED and self.consumer_chief
 
 
 def _when(moment):
@@ -281,21 +204,21 @@ def convention_list_view(request):
     rows = []
     for convention in page.object_list:
         state = convention_state(convention, now)
-        rights = Rights.of(actor, convention)
-        counterpart = {"provider": convention.consumer, "consumer": convention.provider}.get(rights.side)
+        actions = convention_actions(actor, convention, at=now)
+        counterpart = {"provider": convention.consumer, "consumer": convention.provider}.get(actions.side)
         rows.append(
             {
                 "convention": convention,
                 "state": state,
-                "side": rights.side,
+                "side": actions.side,
                 "counterpart": counterpart,
-                "awaits_me": state.latest is not None and rights.can_sign(state.latest),
+                "awaits_me": state.latest is not None and actions.may("sign", state.latest),
             }
         )
     return render(
         request,
         "conventions/convention_list.html",
-        {"rows": rows, "page": page, "can_create": actor.has_role(Role.CHIEF)},
+        {"rows": rows, "page": page, "can_create": actor.has_role(Role.CHIEF)},  # drafting: conventions.policy
     )
 
 
@@ -400,10 +323,9 @@ def _draft_for_provider_chief(request, pk, number):
     actor = request.actor
     convention = convention_get(actor=actor, pk=pk)
     version = _version(convention, number)
-    if not Rights.of(actor, convention).provider_chief:
-        raise PermissionDenied(_("Only the provider's chief edits a draft."))
-    if version.status != ConventionVersion.Status.DRAFT:
-        raise ValidationError(_("A proposed version cannot be changed; draft an amendment instead."))
+    refusal = convention_action_refusal(actor, convention, "edit", version=version)
+    if refusal is not None:
+        raise refusal
     return convention, version
 
 
@@ -493,7 +415,7 @@ def _reason_form(action, data=None):
 def _review(request, convention, version, *, status=200, failed=None, failed_form=None, error=None):
     actor = request.actor
     state = convention_state(convention)
-    rights = Rights.of(actor, convention)
+    actions = convention_actions(actor, convention)
     forms = {name: _reason_form(name) for name in ("suspend", "resume", "terminate")}
     if failed_form is not None:
         forms[failed] = failed_form
@@ -502,19 +424,16 @@ def _review(request, convention, version, *, status=200, failed=None, failed_for
         "version": version,
         "versions": sorted(convention.versions.all(), key=lambda v: v.number, reverse=True),
         "state": state,
-        "rights": rights,
+        "side": actions.side,
         "terms": version_terms(version),
         "scope": scope_summary(version),
         "signatures": _signatures(version),
-        "can_sign": rights.can_sign(version),
-        "can_edit": rights.provider_chief and version.status == ConventionVersion.Status.DRAFT,
-        "can_suspend": rights.provider_chief and state.code in {"active", "scheduled"},
-        "can_resume": rights.provider_chief and state.code == "suspended",
-        "can_terminate": (rights.provider_chief or rights.consumer_chief) and state.code != "terminated",
-        "can_amend": rights.provider_chief
-        and state.code != "terminated"
-        and state.latest is not None
-        and state.latest.status not in NEGOTIATING,
+        "can_sign": actions.may("sign", version),
+        "can_edit": actions.may("edit", version),
+        "can_suspend": actions.may("suspend"),
+        "can_resume": actions.may("resume"),
+        "can_terminate": actions.may("terminate"),
+        "can_amend": actions.may("amend"),
         "forms": forms,
         "failed": failed,
         "error": error,
@@ -769,4 +688,4 @@ def signing_key_list_view(request):
     return render(request, "conventions/signing_keys.html", {"rows": rows})
 
 
-__all__ = ["convention_state", "scope_summary", "version_diff", "version_terms"]
+__all__ = ["scope_summary", "version_diff", "version_terms"]

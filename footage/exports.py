@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from audit.access import AccessAction, AccessRecord, record_access
 from common.tasks import enqueue
 from conventions.models import Mode
-from conventions.policy import evaluate
+from conventions.policy import evaluate, request_lapsed_reason, request_still_granted
 from footage.models import EvidenceExport, FootageRequest
 from media.clips import ClipError, cut_clip
 from media.evidence import PackageError, decrypt_stream, write_package
@@ -32,7 +32,6 @@ from zones.models import Notification
 from zones.tenancy import actor_for
 
 __all__ = [
-    "GRANTED",
     "ExportGone",
     "export_build",
     "export_download",
@@ -43,7 +42,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-GRANTED = (FootageRequest.Status.APPROVED, FootageRequest.Status.BREAK_GLASS)
 
 
 class ExportGone(Exception):
@@ -76,9 +74,10 @@ def export_request(*, actor, footage, exact=False, watermark=True):
     """The requester asks for the package of an approved export request (one live package at a time)."""
     if footage.requester_id != actor.user.pk:
         raise PermissionDenied(_("Only the requester asks for the evidence package."))
-    if footage.mode != Mode.EXPORT or footage.status not in GRANTED:
+    lapsed = request_lapsed_reason(footage)
+    if footage.mode != Mode.EXPORT or lapsed == "request_not_granted":
         raise ValidationError(_("Only an approved export request gives an evidence package."))
-    if footage.access_until and timezone.now() >= footage.access_until:
+    if lapsed:
         raise ValidationError(_("The approval of this request has lapsed."))
     with transaction.atomic(), set_actor(actor.user):
         FootageRequest.objects.select_for_update().get(pk=footage.pk)
@@ -118,7 +117,7 @@ def _claim(export_id):
 
 def _still_allowed(footage):
     """The request must still be granted and the convention still allow the export at this moment."""
-    if footage.status not in GRANTED or (footage.access_until and timezone.now() >= footage.access_until):
+    if not request_still_granted(footage):
         return _("the approval of the request has lapsed")
 
     actor = actor_for(footage.requester, footage.organisation_id)

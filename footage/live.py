@@ -27,7 +27,15 @@ from audit.access import AccessAction, AccessLogUnavailable, AccessRecord, recor
 from cameras.models import Camera
 from common.tasks import enqueue
 from conventions.models import ConventionVersion, Mode, Purpose
-from conventions.policy import Reason, clean_justification, decide, evaluate, policy_generation
+from conventions.policy import (
+    Reason,
+    clean_justification,
+    decide,
+    evaluate,
+    may_end_live_view,
+    policy_generation,
+    viewer_limit_reached,
+)
 from footage.models import GatewayConnection, LiveSession
 from footage.requests import break_glass_live_record
 from media.gates import GateAnswer
@@ -85,14 +93,9 @@ def _open_sessions(at):
 
 
 def _viewer_limit_reached(actor, camera, decision, at):
-    """The convention caps how many of the consumer's people watch one camera at once."""
-    if not decision.convention_version_id:
-        return False
-    limit = ConventionVersion.objects.values_list("max_concurrent_viewers", flat=True).get(
-        pk=decision.convention_version_id
-    )
-    watching = _open_sessions(at).filter(camera=camera, organisation=actor.organisation).exclude(user=actor.user)
-    return watching.count() >= limit
+    """The convention's cap on the consumer's people watching one camera at once (the rule: conventions.policy)."""
+    others = _open_sessions(at).filter(camera=camera, organisation=actor.organisation).exclude(user=actor.user)
+    return viewer_limit_reached(decision, others_watching=others.count)
 
 
 def _refuse(actor, refusals, *, purpose, justification, case_reference, request, break_glass=False):
@@ -267,7 +270,7 @@ def _renew(actor, session, purpose, request):
 
 def session_end_by_owner(*, actor, session):
     """The camera owner's chief or operator cuts someone's live view of their camera."""
-    if session.camera.owner_id != actor.organisation.pk or not actor.has_role(Role.CHIEF, Role.OPERATOR):
+    if not may_end_live_view(actor, session.camera):
         raise PermissionDenied(_("Only the camera owner's chief or operators end someone else's live view."))
     return session_end(session=session, reason=LiveSession.EndReason.ENDED_BY_OWNER, by=actor.user)
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cameras.models import Camera
-from conventions.models import ConventionVersion, Mode, Purpose
+from conventions.models import ConventionVersion, Mode, Purpose, RequestStatus
 from zones.models import Organisation
 
 
@@ -94,12 +94,7 @@ class FootageRequest(models.Model):
     decided by the owner's approvers (two distinct ones under four-eyes), or taken at once under break-glass and
     reviewed afterwards."""
 
-    class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("Waiting for approval")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
-        BREAK_GLASS = "break_glass", _("Taken under break-glass")
+    Status = RequestStatus  # the policy (conventions.policy.requests) decides what each state allows
 
     reference = models.CharField(_("reference"), max_length=32, unique=True)
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -27,25 +27,21 @@ from django.utils.translation import gettext as _
 
 from audit.access import AccessAction, AccessLogUnavailable, AccessRecord, record_access
 from conventions.models import ConventionVersion, Mode
-from conventions.policy import Reason, decide, evaluate
+from conventions.policy import Reason, decide, evaluate, request_lapsed_reason
 from footage.live import token_digest
 from footage.models import FootageRequest, PlaybackToken
 from media.gates import GateAnswer
 from zones.tenancy import actor_for
 
 __all__ = [
-    "GRANTED",
     "PlaybackAnswer",
     "PlaybackRefused",
     "gate",
-    "lapsed_reason",
     "playback_renew",
     "playback_start",
     "playback_stop",
     "playbacks_close_expired",
 ]
-
-GRANTED = (FootageRequest.Status.APPROVED, FootageRequest.Status.BREAK_GLASS)
 
 
 def _ttl():
@@ -69,16 +65,6 @@ class PlaybackRefused(Exception):
         super().__init__(f"{camera}: {reason}")
 
 
-def lapsed_reason(footage, at=None):
-    """Why the request gives no footage now ("" if it does)."""
-    at = at or timezone.now()
-    if footage.status not in GRANTED or footage.mode == Mode.LIVE:  # a live break-glass use gives no recordings
-        return "request_not_granted"
-    if footage.access_until is None or at >= footage.access_until:
-        return "request_lapsed"
-    return ""
-
-
 def _evaluate(actor, footage, camera, at):
     return evaluate(
         actor=actor, camera=camera, mode=Mode.PLAYBACK, purpose=footage.purpose, window_start=footage.window_start,
@@ -99,7 +85,7 @@ def playback_start(*, actor, footage, request=None):
     convention no longer allows it, logged as a denied attempt) or AccessLogUnavailable (nothing is started)."""
     _check_requester(actor, footage)
     at = timezone.now()
-    if lapsed_reason(footage, at):
+    if request_lapsed_reason(footage, at=at):
         raise ValidationError(_("This request gives no access to footage now."))
     cameras = list(footage.cameras.select_related("owner").order_by("pk"))
     decisions = []
@@ -188,7 +174,7 @@ def _renew(actor, row):
     footage = row.request
     if row.ended_at is not None or at >= row.expires_at:
         return row, _("This playback has ended. Start it again.")
-    lapsed = lapsed_reason(footage, at)
+    lapsed = request_lapsed_reason(footage, at=at)
     if lapsed:
         _end(row, lapsed, at)
         return row, _("This request gives no access to footage any more.")
@@ -233,7 +219,7 @@ def _check(digest, camera_id, at):
     if at >= row.expires_at:
         return _refuse(403, "playback_expired", row, camera_id)
     footage = row.request
-    lapsed = lapsed_reason(footage, at)
+    lapsed = request_lapsed_reason(footage, at=at)
     if lapsed:
         return _refuse(403, lapsed, row, camera_id)
     cameras = {camera.pk: camera for camera in footage.cameras.select_related("owner")}

@@ -19,20 +19,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.access import AccessAction, AccessRecord, record_access
-from cameras.models import CameraGroupUserObjectPermission
-from cameras.selectors import APPROVE_GROUP
 from conventions.models import ConventionVersion, Mode, Purpose
-from conventions.policy import clean_justification, decide, evaluate
+from conventions.policy import approvers_of, clean_justification, decide, evaluate, is_approver_for
+from conventions.policy.requests import REVIEWERS
 from footage.models import Approval, FootageRequest
-from zones.models import Membership, Notification, Role
+from zones.models import Notification, Role
 from zones.notifications import notify
 
 __all__ = [
     "FootageRefused",
-    "approvers_of",
     "break_glass_live_record",
     "break_glass_review",
-    "can_decide",
     "request_decide",
     "request_preview",
     "request_submit",
@@ -189,38 +186,6 @@ def break_glass_live_record(*, actor, cameras, version, purpose, justification, 
     return footage
 
 
-def approvers_of(footage):
-    """The people who may decide: the owner's approvers, and the people to whom the owner's chief delegated the
-    approval of requests for camera groups (cameras.approve_group_requests) that together hold every camera of the
-    request. Each still holds an active membership in the owner; never the requester."""
-    members = Membership.objects.filter(organisation=footage.owner, is_active=True, user__is_active=True)
-    users = {m.user for m in members.filter(role=Role.APPROVER).select_related("user")}
-    camera_ids = set(footage.cameras.values_list("pk", flat=True))
-    granted = CameraGroupUserObjectPermission.objects.filter(
-        permission__codename=APPROVE_GROUP,
-        content_object__owner=footage.owner,
-        content_object__cameras__in=camera_ids,
-        user__in=members.values("user_id"),
-    ).values_list("user_id", "content_object__cameras")
-    covered = {}
-    for user_id, camera_id in granted:
-        if camera_id in camera_ids:
-            covered.setdefault(user_id, set()).add(camera_id)
-    delegates = [user_id for user_id, cameras in covered.items() if camera_ids and cameras >= camera_ids]
-    if delegates:
-        users |= {m.user for m in members.filter(user_id__in=delegates).select_related("user")}
-    return {user for user in users if user.pk != footage.requester_id}
-
-
-def can_decide(actor, footage):
-    return (
-        actor is not None
-        and actor.organisation.pk == footage.owner_id
-        and actor.user.pk != footage.requester_id
-        and actor.user in approvers_of(footage)
-    )
-
-
 def _tell_approvers(footage, subject):
     approvers = approvers_of(footage)
     body = _("%(person)s asks for footage of %(count)d camera(s) for “%(purpose)s”: %(why)s") % {
@@ -257,7 +222,7 @@ def request_decide(*, actor, footage, approve, reason, request=None):
         footage = FootageRequest.objects.select_for_update().get(pk=footage.pk)
         if actor.user.pk == footage.requester_id:
             raise PermissionDenied(_("You cannot decide on your own request."))
-        if not can_decide(actor, footage):
+        if not is_approver_for(actor, footage):
             raise PermissionDenied(_("Only the camera owner's approvers decide on this request."))
         if footage.status != FootageRequest.Status.SUBMITTED:
             raise ValidationError(_("This request is already decided."))
@@ -322,7 +287,7 @@ def request_withdraw(*, actor, footage):
 def break_glass_review(*, actor, footage, note):
     """The owner's chief or DPO reviews a break-glass use (the emergency clause requires it)."""
     footage = FootageRequest.objects.select_for_update().get(pk=footage.pk)
-    if footage.owner_id != actor.organisation.pk or not actor.has_role(Role.CHIEF, Role.DPO):
+    if footage.owner_id != actor.organisation.pk or not actor.has_role(*REVIEWERS):
         raise PermissionDenied(_("Only the camera owner's chief or DPO reviews a break-glass use."))
     if not footage.is_break_glass:
         raise ValidationError(_("This request was not taken under break-glass."))

@@ -1,12 +1,13 @@
 """Reads of live sessions, footage requests and evidence exports, restricted to the parties: the viewer's or
 requester's organisation, and the camera owner's roles that answer for them."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from cameras.models import Camera
 from cameras.selectors import APPROVE_GROUP, delegated_groups
+from conventions.policy import may_decide
 from footage.models import EvidenceExport, FootageRequest, LiveSession
 from zones.models import Role
 
@@ -107,22 +108,17 @@ def footage_request_get(*, actor, pk):
 
 
 def footage_requests_to_decide(*, actor):
-    """Waiting requests to the acting organisation on which the person may still decide: as an approver, or as a
-    delegate whose groups cover every camera of the request; never their own, never twice (footage.requests
-    re-checks when they decide)."""
+    """Waiting requests to the acting organisation on which the person may decide now (conventions.policy
+    .may_decide: an approver or a delegate whose groups cover every camera, never their own, never twice)."""
     waiting = (
         _footage_requests()
         .filter(owner=actor.organisation, status=FootageRequest.Status.SUBMITTED)
         .exclude(requester=actor.user)
         .exclude(approvals__approver=actor.user)
     )
-    if actor.has_role(Role.APPROVER):
-        return waiting
-    outside = Camera.objects.exclude(pk__in=_delegated_camera_ids(actor))
-    covered = waiting.filter(cameras__in=_delegated_camera_ids(actor)).distinct()
-    return covered.exclude(Exists(FootageRequest.cameras.through.objects.filter(
-        footagerequest_id=OuterRef("pk"), camera__in=outside
-    )))  # fmt: skip
+    if not (actor.has_role(Role.APPROVER) or _delegated_camera_ids(actor).exists()):
+        return waiting.none()
+    return waiting.filter(pk__in=[item.pk for item in waiting if may_decide(actor, item)])
 
 
 def break_glass_to_review(*, actor):

@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 from audit.models import AccessAction, AccessLogEntry
 from cameras.models import Camera
 from conventions.models import Mode, Purpose
+from conventions.policy import can_read_reports
 from zones.models import Organisation, Role
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
     "ReportScope",
     "ScopeReport",
     "build_report",
-    "can_read_reports",
     "default_month",
     "month_bounds",
     "parse_month",
@@ -56,15 +56,10 @@ __all__ = [
 ]
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
-REPORT_ROLES = {Role.MAYOR, Role.SUPERVISOR}
 
 ACCESS = "access"
 DISCLOSURE = "disclosure"
 DENIED = "denied"
-
-
-def can_read_reports(actor):
-    return actor is not None and actor.has_role(*REPORT_ROLES)
 
 
 # Months ---------------------------------------------------------------------------------------------------------

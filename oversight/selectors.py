@@ -1,11 +1,5 @@
-"""Who reads which access-log chain: the one place the console, its exports and its API restrict by.
-
-- a data protection officer or the chief of organisation X reads the chain of X (entries it controls);
-- the supervisory body (role "supervisor") reads every chain, read-only;
-- a platform administrator reads the PLATFORM chain only (sign-ins, memberships: platform-level events);
-- any other role reads nothing.
-A DPO needs no video right. Another organisation's entry answers 404 (entry_get).
-"""
+"""Reads of the access log for the console, its exports and its API, restricted by the policy's rule of who reads
+which chain (conventions.policy.logs). Another organisation's entry answers 404 (entry_get)."""
 
 from django.db.models import Max, Q
 from django.http import Http404
@@ -13,43 +7,20 @@ from django.utils.translation import gettext as _
 
 from audit.access import PLATFORM_CHAIN
 from audit.models import AccessLogEntry, ChainHead, ChainVerification, SignedHead
-from zones.models import Organisation, Role
+from conventions.policy import ALL_CHAINS, readable_chains
+from zones.models import Organisation
 
 __all__ = [
-    "ALL_CHAINS",
     "COUNT_LIMIT",
-    "can_read_log",
     "chain_list",
     "chain_status",
     "entry_get",
     "entry_list",
-    "readable_chains",
 ]
 
-ALL_CHAINS = None  # readable_chains() for the supervisor: no restriction
 # Lists count their matches only up to this (+1, to know there are more): counting every match of a broad filter
 # over millions of entries takes seconds. Exports stream every match.
 COUNT_LIMIT = 1_000
-OWN_CHAIN_ROLES = {Role.DPO, Role.CHIEF}
-LOG_ROLES = OWN_CHAIN_ROLES | {Role.SUPERVISOR, Role.PLATFORM_ADMIN}
-
-
-def can_read_log(actor):
-    return actor is not None and actor.has_role(*LOG_ROLES)
-
-
-def readable_chains(actor):
-    """ALL_CHAINS (None) for the supervisor, else the set of chain codes this actor reads (maybe empty)."""
-    if actor is None:
-        return set()
-    if actor.is_supervisor:
-        return ALL_CHAINS
-    chains = set()
-    if actor.has_role(*OWN_CHAIN_ROLES):
-        chains.add(actor.organisation.code)
-    if actor.is_platform_admin:
-        chains.add(PLATFORM_CHAIN)
-    return chains
 
 
 def entry_list(*, actor):

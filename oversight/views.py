@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from audit.access import PLATFORM_CHAIN, AccessAction, AccessLogUnavailable, AccessRecord, record_access
 from audit.chain import verify_chain
 from conventions.models import Purpose
+from conventions.policy import can_read_log
 from oversight import anomalies, charts, report_pdf, reports, selectors
 from oversight.api.filters import DECISION_CHOICES, AccessLogFilterSet
 from oversight.api.serializers import ENTRY_FIELDS
@@ -39,7 +40,7 @@ DECISIONS = dict(DECISION_CHOICES)
 
 
 def _require_log_reader(request):
-    if not selectors.can_read_log(request.actor):
+    if not can_read_log(request.actor):
         raise PermissionDenied(
             _("Only data protection officers, chiefs, the supervisory body and platform administrators read the log.")
         )

@@ -22,10 +22,10 @@ from django.views.decorators.http import require_GET, require_POST
 from audit.access import AccessLogUnavailable
 from cameras.selectors import camera_list, cameras_matching
 from conventions.models import Purpose
+from conventions.policy.live import LIVE_VIEW_ENDERS
 from footage import live, selectors
 from footage.forms.live import LAYOUTS, LiveStartForm, preview, refusal_text
 from footage.models import LiveSession
-from zones.models import Role
 
 __all__ = ["playlist_url", "remember_tokens"]
 
@@ -342,7 +342,7 @@ def on_my_cameras_view(request):
     return render(
         request,
         "footage/live/on_my_cameras.html",
-        {"rows": rows, "can_end": actor.has_role(Role.CHIEF, Role.OPERATOR)},
+        {"rows": rows, "can_end": actor.has_role(*LIVE_VIEW_ENDERS)},
     )
 
 

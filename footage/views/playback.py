@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.access import AccessLogUnavailable
 from conventions.models import Purpose
+from conventions.policy import request_lapsed_reason
 from footage import playback
 from footage.models import FootageRequest, PlaybackToken
 
@@ -86,7 +87,7 @@ def _refusal_text(reason):
 def watch_view(request, pk):
     footage = _my_request(request, pk)
     at = timezone.now()
-    lapsed = playback.lapsed_reason(footage, at)
+    lapsed = request_lapsed_reason(footage, at=at)
     row, key = (None, None) if lapsed else _open_key(request, footage, at)
     cameras = list(footage.cameras.select_related("owner").order_by("name", "pk"))
     tiles = [{"camera": camera, "playlist": _playlist_url(key, camera) if key else ""} for camera in cameras]

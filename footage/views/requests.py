@@ -24,8 +24,8 @@ from django.views.decorators.http import require_GET, require_POST
 from audit.access import AccessLogUnavailable
 from cameras.selectors import APPROVE_GROUP, camera_list, cameras_matching, delegated_groups
 from conventions.models import Mode, Purpose
-from conventions.policy import SHARED_CAMERA_ROLES
-from footage import exports, playback, selectors
+from conventions.policy import SHARED_CAMERA_ROLES, request_actions
+from footage import exports, selectors
 from footage import requests as footage
 from footage.api.filters import FootageRequestFilterSet
 from footage.forms.requests import (
@@ -341,32 +341,9 @@ def _current_export(item):
     return item.exports.exclude(status__in=[EvidenceExport.Status.FAILED, EvidenceExport.Status.PURGED]).first()
 
 
-def _may_prepare(actor, item, current):
-    granted = item.status in exports.GRANTED and not (item.access_until and timezone.now() >= item.access_until)
-    return item.requester_id == actor.user.pk and item.mode == Mode.EXPORT and granted and current is None
-
-
-def _may_play(actor, item):
-    """The requester plays the footage in the portal while the request is granted (approved or break-glass) and
-    before its access_until; the playback pages ask the decision function again for every camera."""
-    mine = item.requester_id == actor.user.pk and item.organisation_id == actor.organisation.pk
-    return mine and not playback.lapsed_reason(item)
-
-
 def _detail_page(request, item, *, decision_form=None, review_form=None, export_form=None, status=200):
     actor = request.actor
-    can_decide = (
-        item.status == FootageRequest.Status.SUBMITTED
-        and footage.can_decide(actor, item)
-        and not item.approvals.filter(approver=actor.user).exists()
-    )
-    can_review = (
-        item.is_break_glass
-        and not item.reviewed_at
-        and item.owner_id == actor.organisation.pk
-        and actor.has_role(Role.CHIEF, Role.DPO)
-    )
-    current = _current_export(item)
+    actions = request_actions(actor, item, has_current_export=_current_export(item) is not None)
     exports_shown = [(export, export_progress(export)) for export in item.exports.all()]
     context = {
         "item": item,
@@ -375,11 +352,11 @@ def _detail_page(request, item, *, decision_form=None, review_form=None, export_
         "steps": _steps(item),
         "approvals_given": sum(a.decision == "approve" for a in item.approvals.all()),
         "is_requester": item.requester_id == actor.user.pk,
-        "can_decide": can_decide,
-        "can_withdraw": item.requester_id == actor.user.pk and item.status == FootageRequest.Status.SUBMITTED,
-        "can_review": can_review,
-        "can_prepare": _may_prepare(actor, item, current),
-        "can_play": _may_play(actor, item),
+        "can_decide": actions.decide,
+        "can_withdraw": actions.withdraw,
+        "can_review": actions.review,
+        "can_prepare": actions.prepare_export,
+        "can_play": actions.play,
         "decision_form": decision_form or DecisionForm(),
         "review_form": review_form or ReviewForm(),
         "export_form": export_form or ExportForm(),

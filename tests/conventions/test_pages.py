@@ -12,6 +12,7 @@ from freezegun import freeze_time
 
 from conventions import services
 from conventions.models import Convention, ConventionEvent, ConventionVersion, Purpose
+from conventions.policy import convention_state
 from tests.factories import CameraFactory, CameraGroupFactory, MunicipalityFactory, OrganisationFactory, totp_code
 from zones.models import Organisation
 from zones.tenancy import actor_for
@@ -422,7 +423,7 @@ def test_pdf_draws_accented_text_with_the_built_in_fonts(setting, make_conventio
     version = convention.versions.get()
     content = pdf.render_version(
         version=version,
-        state=views.convention_state(convention),
+        state=convention_state(convention),
         terms=views.version_terms(version),
         scope=views.scope_summary(version),
         signatures=list(version.signatures.all()),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from audit.models import AccessAction, AccessLogEntry
 from cameras.selectors import APPROVE_GROUP
 from cameras.services import delegation_grant, delegation_revoke
+from conventions import policy
 from conventions.models import Mode, Purpose
 from footage import requests as footage
 from footage import selectors
@@ -122,7 +123,7 @@ def test_a_delegate_of_the_camera_group_decides_and_one_rejection_ends_it(setup)
     delegate = actor(camera.owner, "operator")
     delegation_grant(actor=provider_chief, group=group, user=delegate.user, codename=APPROVE_GROUP)
     request = submit(operator, camera)
-    assert delegate.user in footage.approvers_of(request)
+    assert delegate.user in policy.approvers_of(request)
     assert list(selectors.footage_requests_to_decide(actor=delegate)) == [request]
     footage.request_decide(actor=delegate, footage=request, approve=False, reason="Not proportionate here")
     request.refresh_from_db()
@@ -152,7 +153,7 @@ def test_a_delegate_decides_only_when_their_groups_hold_every_camera_of_the_requ
         purpose=Purpose.CRIMINAL_INVESTIGATION, mode=Mode.PLAYBACK, justification=WHY, case_reference="PV 1/2",
     )  # fmt: skip
     # One group holds only one of the two cameras: the delegate reads the request but does not decide it.
-    assert delegate.user not in footage.approvers_of(request)
+    assert delegate.user not in policy.approvers_of(request)
     assert not selectors.footage_requests_to_decide(actor=delegate).exists()
     assert selectors.footage_request_get(actor=delegate, pk=request.pk) == request
     assert not Notification.objects.filter(recipient=delegate.user).exists()
@@ -160,7 +161,7 @@ def test_a_delegate_decides_only_when_their_groups_hold_every_camera_of_the_requ
         footage.request_decide(actor=delegate, footage=request, approve=True, reason="Proportionate, case opened")
     # With the second group delegated too, their groups hold every camera.
     delegation_grant(actor=chief, group=south, user=delegate.user, codename=APPROVE_GROUP)
-    assert delegate.user in footage.approvers_of(request)
+    assert delegate.user in policy.approvers_of(request)
     assert list(selectors.footage_requests_to_decide(actor=delegate)) == [request]
     footage.request_decide(actor=delegate, footage=request, approve=True, reason="Proportionate, case opened")
     request.refresh_from_db()
@@ -175,10 +176,10 @@ def test_only_the_approval_right_counts_and_only_while_the_delegate_is_a_member(
     delegation_grant(actor=chief, group=group, user=manager.user, codename="manage_group_cameras")
     delegation_grant(actor=chief, group=group, user=delegate.user, codename=APPROVE_GROUP)
     request = submit(operator, camera, mode=Mode.PLAYBACK)
-    assert {manager.user, delegate.user} & footage.approvers_of(request) == {delegate.user}
+    assert {manager.user, delegate.user} & policy.approvers_of(request) == {delegate.user}
     delegate.memberships[0].is_active = False
     delegate.memberships[0].save()
-    assert delegate.user not in footage.approvers_of(request)
+    assert delegate.user not in policy.approvers_of(request)
 
 
 def test_a_revoked_delegation_no_longer_decides(setup):
@@ -188,9 +189,9 @@ def test_a_revoked_delegation_no_longer_decides(setup):
     delegate = actor(camera.owner, "operator")
     delegation = delegation_grant(actor=provider_chief, group=group, user=delegate.user, codename=APPROVE_GROUP)
     request = submit(operator, camera)
-    assert delegate.user in footage.approvers_of(request)
+    assert delegate.user in policy.approvers_of(request)
     delegation_revoke(actor=provider_chief, delegation=delegation)
-    assert delegate.user not in footage.approvers_of(request)
+    assert delegate.user not in policy.approvers_of(request)
     assert not selectors.footage_requests_to_decide(actor=delegate).exists()
     with pytest.raises(PermissionDenied):
         footage.request_decide(actor=delegate, footage=request, approve=False, reason="Not proportionate here")

@@ -3,9 +3,8 @@
 `decide()` answers whether a person, acting for an organisation, may use a camera in a mode, for a purpose, over
 a window of recorded footage; it logs every decision, allowed or denied, through audit.access in the same
 transaction, and refuses when the log cannot be written. `evaluate()` is the same decision without the log, for
-previews ("what would be allowed?"). All the legal and contractual rules live here and nowhere else; the one
-legal fact they read from the catalogue is how long a camera's footage may exist (Camera.retention_days, set by its
-legal regime).
+previews ("what would be allowed?"). The legal rules it applies are in conventions.policy.legal; the contractual
+ones (a convention's scope, modes, purposes, validity, schedule, incidents, break-glass) are here.
 
 Conventions are compiled once per policy generation (a token replaced by every change that can alter a decision,
 see conventions.signals), so a decision costs one small query plus set lookups, and a suspension takes effect
@@ -13,42 +12,38 @@ on the very next decision.
 """
 
 import json
-import re
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from audit.access import AccessAction, AccessLogUnavailable, AccessRecord, record_access
 from cameras.models import Camera
 from conventions.models import (
-    PURPOSE_CATEGORY,
     ConventionVersion,
     DeclaredIncident,
     Mode,
     PolicyGeneration,
     Purpose,
-    PurposeCategory,
     TimeCondition,
 )
+from conventions.policy.legal import regime_check
+from conventions.policy.reasons import AccessDecision, Reason
 from conventions.scope import in_force, scope_named, scope_q_of
-from zones.models import LegalRegime, Role
+from zones.models import Role
 
 __all__ = [
-    "AccessDecision",
-    "Reason",
+    "OWN_CAMERA_MODES",
+    "SHARED_CAMERA_ROLES",
+    "cameras_shared_with",
     "decide",
     "evaluate",
     "policy_generation",
-    "cameras_shared_with",
-    "clean_justification",
     "shared_camera_ids",
     "shared_cameras_q",
 ]
@@ -66,33 +61,6 @@ SHARED_CAMERA_ROLES = {Role.CHIEF, Role.OPERATOR}
 CLOCK_SKEW = timedelta(minutes=1)
 
 
-class Reason:
-    """Machine-readable reasons, ordered roughly by how far the request got."""
-
-    OWN_CAMERA = "own_camera"
-    CONVENTION = "convention"
-    BREAK_GLASS = "break_glass"
-    UNKNOWN_PURPOSE = "unknown_purpose"
-    UNKNOWN_MODE = "unknown_mode"
-    WINDOW_REQUIRED = "window_required"
-    INVALID_WINDOW = "invalid_window"
-    NO_ROLE = "no_role"
-    RETENTION_EXCEEDED = "retention_exceeded"
-    ADMINISTRATIVE_WINDOW_EXCEEDED = "administrative_window_exceeded"
-    PROSECUTOR_DECISION_REQUIRED = "prosecutor_decision_required"
-    NO_CONVENTION = "no_convention"
-    CONVENTION_SUSPENDED = "convention_suspended"
-    OUTSIDE_VALIDITY = "outside_validity"
-    CAMERA_OUT_OF_SCOPE = "camera_out_of_scope"
-    MODE_NOT_ALLOWED = "mode_not_allowed"
-    PURPOSE_NOT_ALLOWED = "purpose_not_allowed"
-    LOOKBACK_EXCEEDED = "lookback_exceeded"
-    OUTSIDE_SCHEDULE = "outside_schedule"
-    NO_DECLARED_INCIDENT = "no_declared_incident"
-    BREAK_GLASS_NOT_ALLOWED = "break_glass_not_allowed"
-    AUDIT_UNAVAILABLE = "audit_unavailable"
-
-
 # How far a request got before a convention refused it: the deepest refusal is the one reported.
 _DEPTH = {
     Reason.NO_CONVENTION: 0,
@@ -108,52 +76,10 @@ _DEPTH = {
 }
 
 
-@dataclass(frozen=True)
-class AccessDecision:
-    allowed: bool
-    reason: str
-    convention_version_id: int | None = None
-    convention_reference: str = ""
-    convention_version_number: int | None = None
-    conditions: dict = field(default_factory=dict)
-    log_entry_id: int | None = None  # set by decide(): the access-log entry that records it
-
-    def __bool__(self):
-        return self.allowed
-
-
-MIN_JUSTIFICATION_WORDS = 3
-MIN_JUSTIFICATION_CHARS = 15
-
-
-def clean_justification(text):
-    """Every access to footage is justified in a sentence of the person's own (at least three words); the text
-    as it will be logged, or ValidationError."""
-    text = " ".join((text or "").split())
-    if len(text) < MIN_JUSTIFICATION_CHARS or len(re.findall(r"\w+", text)) < MIN_JUSTIFICATION_WORDS:
-        raise ValidationError(_("Say in a sentence why you need to watch (at least three words)."))
-    return text
-
-
 def _deny(reason, compiled=None):
     if compiled is None:
         return AccessDecision(False, reason)
     return AccessDecision(False, reason, compiled.version_id, compiled.reference, compiled.number)
-
-
-ADMINISTRATIVE_REACH_DAYS = 30  # police footage: administrative purposes reach only its first month
-
-
-def _regime_check(camera, purpose, window_start, prosecutor_reference, at):
-    age = at - window_start
-    if age > timedelta(days=camera.retention_days):
-        return Reason.RETENTION_EXCEEDED
-    if camera.legal_regime == LegalRegime.POLICE and age > timedelta(days=ADMINISTRATIVE_REACH_DAYS):
-        if PURPOSE_CATEGORY[purpose] == PurposeCategory.ADMINISTRATIVE:
-            return Reason.ADMINISTRATIVE_WINDOW_EXCEEDED
-        if not prosecutor_reference.strip():
-            return Reason.PROSECUTOR_DECISION_REQUIRED
-    return None
 
 
 # -- compiled conventions --------------------------------------------------------------------------------------
@@ -366,7 +292,7 @@ def evaluate(*, actor, camera, mode, purpose, window_start=None, window_end=None
         if mode not in allowed_modes:
             return _deny(Reason.NO_ROLE)
         if window_start is not None:
-            refused = _regime_check(camera, purpose, window_start, prosecutor_reference, at)
+            refused = regime_check(camera, purpose, window_start, prosecutor_reference, at)
             if refused:
                 return _deny(refused)
         return AccessDecision(True, Reason.OWN_CAMERA)
@@ -374,7 +300,7 @@ def evaluate(*, actor, camera, mode, purpose, window_start=None, window_end=None
     if not actor.roles & SHARED_CAMERA_ROLES:
         return _deny(Reason.NO_ROLE)
     if window_start is not None:
-        refused = _regime_check(camera, purpose, window_start, prosecutor_reference, at)
+        refused = regime_check(camera, purpose, window_start, prosecutor_reference, at)
         if refused:
             return _deny(refused)
 
