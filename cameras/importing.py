@@ -93,7 +93,7 @@ def read_rows(uploaded_name, raw):
 
 
 def _read_xlsx(raw):
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # slow to import, and only XLSX files need it
 
     try:
         sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).active

@@ -41,3 +41,33 @@ def gateway_kick_sessions(self, session_ids):
     if report.unreachable and not self.request.called_directly and self.request.retries < self.max_retries:
         raise self.retry(countdown=2 + 2 * self.request.retries)
     return report.as_dict()
+
+
+# --- Names from before the apps split -----------------------------------------------------------------------------
+# Messages the previous version queued (a queue not yet drained, or web processes still running it during a rolling
+# upgrade) carry these names: they do the same work, so nothing queued is lost. Remove them a release after the split.
+
+
+@shared_task(name="conventions.tasks.close_expired_live_sessions", ignore_result=True)
+def close_expired_live_sessions_previous_name():
+    return close_expired_live_sessions()
+
+
+@shared_task(name="conventions.tasks.follow_up_footage_requests", ignore_result=True)
+def follow_up_footage_requests_previous_name():
+    return follow_up_footage_requests()
+
+
+@shared_task(name="conventions.tasks.build_export", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def build_export_previous_name(export_id):
+    return export_build(export_id)
+
+
+@shared_task(name="conventions.tasks.watch_exports", ignore_result=True)
+def watch_exports_previous_name():
+    return watch_exports()
+
+
+@shared_task(name="cameras.tasks.gateway_kick_sessions", ignore_result=True)
+def gateway_kick_sessions_previous_name(session_ids):
+    return kick_ended_sessions(session_ids).as_dict()

@@ -10,3 +10,9 @@ def purge_recordings():
     and the playback server's trimmed copies of segment edges once they are an hour old. Idempotent."""
     purged = recordings_purge_due()
     return {"purged": purged, "cache_files_removed": playback_cache_clean()}
+
+
+# The name from before the apps split: a message the previous version queued still runs (see footage/tasks.py).
+@shared_task(name="cameras.tasks.purge_recordings", ignore_result=True)
+def purge_recordings_previous_name():
+    return purge_recordings()
