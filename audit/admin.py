@@ -1,7 +1,7 @@
 """The logs, read-only in the admin: no add, change or delete, whoever asks (the access log's database triggers
 refuse changes anyway; the change log has no such guard, so this is its only one on this path). The access log
-holds millions of entries: its list is newest first on an index, counts no further than it shows and filters
-without scanning; the DPO console (/audit/) is the place to read it."""
+holds millions of entries: its list is newest first on an index, counts no further than it can show, and builds
+its filters without reading the log; the DPO console (/audit/) is the place to read and search it."""
 
 from auditlog import get_logentry_model
 from auditlog.admin import LogEntryAdmin
@@ -52,7 +52,8 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
         "reason",
     ]
     list_filter = [ChainFilter, "action", DecisionFilter]
-    # Exact matches only: a search for part of a word would read every entry.
+    # Exact matches only: none of these columns is indexed, so a search reads the log, but compares values instead of
+    # matching patterns in every entry's text.
     search_fields = ["case_reference__exact", "actor_name__exact", "request_id__exact", "convention_reference__exact"]
     ordering = ["-occurred_at"]
     paginator = CappedCountPaginator

@@ -12,7 +12,8 @@ __all__ = ["CappedCountPaginator", "ReadOnlyAdmin"]
 
 class CappedCountPaginator(Paginator):
     """Counts at most `cap` rows, so a changelist over millions of rows answers at once (PostgreSQL counts by
-    reading every row). Pages stop at the cap; filters reach the rest. `capped` tells the page to say "more than"."""
+    reading every row). Pages stop at the cap; filters reach the rest. `capped` makes the page say "N+"
+    (templates/admin/pagination.html)."""
 
     cap = 10_000
 
