@@ -54,12 +54,17 @@ run: app-ready
 test: setup system-deps compiled-messages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/deptry .
 	$(MANAGE) makemigrations --check --dry-run >/dev/null
 	$(VENV)/bin/pytest
 
+# Style, the apps' layers ([tool.importlinter]) and dependencies as declared ([tool.deptry]).
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/deptry .
 
 format:
 	$(VENV)/bin/ruff check --fix .

@@ -4,11 +4,8 @@
 services and media profiles (stream and snapshot addresses, PTZ) and returns an ``OnvifDevice``. It writes
 nothing; the caller stores what it wants.
 
-It speaks ONVIF with zeep and onvif-zeep's WSDL files, but not through ``onvif.ONVIFCamera``: that
-constructor deletes ``http_proxy``/``https_proxy`` from ``os.environ`` for the whole process, makes network
-calls of its own and creates an event PullPoint subscription on the camera, and importing the ``onvif``
-package calls ``logging.basicConfig``. This module therefore never imports the package; it only locates its
-WSDL folder and builds the device, media and PTZ clients itself, with a WS-Security UsernameToken digest.
+It speaks ONVIF with zeep clients built from onvif-zeep's WSDL files (cameras/onvif_soap.py), never through
+``onvif.ONVIFCamera``, whose constructor changes the process's environment and subscribes to the camera's events.
 
 Every failure is an ``OnvifError`` whose ``kind`` says what went wrong and whose message says what to do.
 The whole call is bounded by ``timeout``: one deadline for all requests, per-request timeouts from what is
@@ -19,25 +16,29 @@ left of it, no retries, and a watchdog that gives up at the deadline even when t
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import math
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import urllib3
 from django.utils import translation
 from django.utils.translation import gettext
-from lxml import etree
-from requests.auth import HTTPDigestAuth
-from zeep import Client, Settings
 from zeep.exceptions import Fault
-from zeep.transports import Transport
-from zeep.wsdl import Document
-from zeep.wsse.username import UsernameToken
+
+from cameras.onvif_soap import (
+    DEVICE_NS,
+    MEDIA_NS,
+    PTZ_NS,
+    Deadline,
+    DeadlineTransport,
+    HttpRefused,
+    NotSoap,
+    UsernameDigest,
+    service_client,
+)
 
 __all__ = [
     "AUTH_FAILED",
@@ -61,16 +62,6 @@ TIMEOUT = "timeout"
 PROTOCOL = "protocol"
 KINDS = (UNREACHABLE, AUTH_FAILED, CLOCK_DRIFT, NOT_ONVIF, TIMEOUT, PROTOCOL)
 
-DEVICE_NS = "http://www.onvif.org/ver10/device/wsdl"
-MEDIA_NS = "http://www.onvif.org/ver10/media/wsdl"
-PTZ_NS = "http://www.onvif.org/ver20/ptz/wsdl"
-
-# The services this probe talks to: WSDL file in onvif-zeep's folder and binding (as in onvif.definition).
-_WSDL = {
-    "devicemgmt": ("devicemgmt.wsdl", f"{{{DEVICE_NS}}}DeviceBinding"),
-    "media": ("media.wsdl", f"{{{MEDIA_NS}}}MediaBinding"),
-    "ptz": ("ptz.wsdl", f"{{{PTZ_NS}}}PTZBinding"),
-}
 # GetCapabilities categories (and their Extension entries) as service namespaces, like GetServices lists them.
 _CAPABILITY_NAMESPACES = {
     "Analytics": "http://www.onvif.org/ver20/analytics/wsdl",
@@ -87,15 +78,8 @@ _CAPABILITY_NAMESPACES = {
     "Receiver": "http://www.onvif.org/ver10/receiver/wsdl",
     "AnalyticsDevice": "http://www.onvif.org/ver10/analyticsdevice/wsdl",
 }
-_SOAP_ENVELOPES = {
-    "{http://www.w3.org/2003/05/soap-envelope}Envelope",
-    "{http://schemas.xmlsoap.org/soap/envelope/}Envelope",
-}
-# Lenient like onvif-zeep: cameras' answers often miss elements their schema calls required.
-_SETTINGS = Settings(strict=False, xml_huge_tree=False)
 _WATCHDOG_GRACE = 0.5  # seconds the watchdog waits past the deadline for the probe's own, more precise error
 _DEFAULT_DEVICE_PATH = "/onvif/device_service"
-_MAX_ANSWER_BYTES = 8 * 1024 * 1024  # far above any real answer to these calls
 
 
 @dataclass
@@ -231,141 +215,6 @@ def _no_media() -> OnvifError:
     )
 
 
-# -- transport ---------------------------------------------------------------------------------------------
-
-
-class _Deadline(Exception):
-    """The probe's time is up."""
-
-
-class _HttpRefused(Exception):
-    """HTTP 401 or 403."""
-
-
-class _NotSoap(Exception):
-    """An HTTP answer that is not a SOAP envelope."""
-
-
-def _looks_like_soap(response) -> bool:
-    if response.headers.get("Content-Type", "").lower().startswith("multipart/"):
-        return True  # MTOM: leave it to zeep
-    content = response.content.lstrip()
-    if not content.startswith((b"<", b"\xef\xbb\xbf")):
-        return False
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
-    try:
-        root = etree.fromstring(content, parser)  # noqa: S320 - entities and network access are off
-    except etree.XMLSyntaxError:
-        return False
-    return root is not None and root.tag in _SOAP_ENVELOPES
-
-
-class _DeadlineTransport(Transport):
-    """zeep's requests transport, with each request's timeout cut from what is left of one deadline.
-
-    The session ignores proxy settings and .netrc from the environment (a camera is on a private network) and
-    answers an HTTP Digest challenge, which some cameras put in front of their SOAP services.
-    """
-
-    def __init__(self, deadline: float, username: str, password: str):
-        session = requests.Session()
-        session.trust_env = False
-        session.max_redirects = 3
-        if username:
-            session.auth = HTTPDigestAuth(username, password)
-        super().__init__(session=session, timeout=1, operation_timeout=None)
-        session.adapters.pop("file://", None)  # a camera's answer never sends us to local files
-        self.deadline = deadline
-
-    def remaining(self) -> float:
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise _Deadline
-        return left
-
-    def post(self, address, message, headers):
-        left = self.remaining()
-        response = self.session.post(address, data=message, headers=headers, timeout=(left, left), stream=True)
-        try:
-            body = self._read_body(response)
-        finally:
-            response.close()
-        response._content, response._content_consumed = body, True
-        if response.status_code in (401, 403):
-            raise _HttpRefused
-        if not _looks_like_soap(response):
-            raise _NotSoap
-        return response
-
-    def _read_body(self, response) -> bytes:
-        """The body, read as it comes: the deadline holds even against a peer that sends a byte at a time."""
-        chunks, size = [], 0
-        try:
-            while chunk := response.raw.read1(65536, decode_content=True):
-                size += len(chunk)
-                if size > _MAX_ANSWER_BYTES:
-                    raise _NotSoap
-                chunks.append(chunk)
-                self.remaining()
-        except urllib3.exceptions.ReadTimeoutError as error:
-            raise requests.exceptions.ReadTimeout(error) from error
-        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError) as error:
-            raise requests.exceptions.ConnectionError(urllib3.exceptions.ProtocolError(str(error))) from error
-        return b"".join(chunks)
-
-    def load(self, url):
-        raise ValueError("The probe loads WSDL and schema files only from onvif-zeep's folder.")
-
-
-class _UsernameDigest(UsernameToken):
-    """WS-Security UsernameToken with a PasswordDigest, its Created set on the camera's clock."""
-
-    def __init__(self, username: str, password: str, offset_seconds: float):
-        super().__init__(username, password, use_digest=True, zulu_timestamp=True)
-        self.offset_seconds = offset_seconds
-
-    def apply(self, envelope, headers):
-        self.created = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.offset_seconds)
-        try:
-            return super().apply(envelope, headers)
-        finally:
-            self.created = None
-
-    def __repr__(self):
-        return f"<UsernameDigest {self.username!r}>"
-
-
-# -- WSDL --------------------------------------------------------------------------------------------------
-
-
-def wsdl_dir() -> Path:
-    """onvif-zeep's WSDL folder, found without importing the package (whose import configures logging)."""
-    spec = importlib.util.find_spec("onvif")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("onvif-zeep is not installed.")
-    folder = Path(next(iter(spec.submodule_search_locations))).parent / "wsdl"
-    if not (folder / "devicemgmt.wsdl").is_file():
-        raise RuntimeError(f"onvif-zeep's WSDL files are missing from {folder}.")
-    return folder
-
-
-_documents: dict[str, Document] = {}
-_documents_lock = threading.Lock()
-
-
-def _document(service: str) -> Document:
-    # Parsed once per process (about 0.1 s each) and shared: a parsed WSDL is only read afterwards.
-    with _documents_lock:
-        if service not in _documents:
-            _documents[service] = Document(str(wsdl_dir() / _WSDL[service][0]), Transport(), settings=_SETTINGS)
-        return _documents[service]
-
-
-def _service(service: str, xaddr: str, transport: _DeadlineTransport, wsse):
-    client = Client(_document(service), wsse=wsse, transport=transport, settings=_SETTINGS)
-    return client.create_service(_WSDL[service][1], xaddr)
-
-
 # -- the probe ---------------------------------------------------------------------------------------------
 
 
@@ -435,7 +284,7 @@ class _Probe:
         self._password = password or ""
         self.timeout = timeout
         self.max_clock_drift = max_clock_drift
-        self.transport = _DeadlineTransport(time.monotonic() + timeout, self.username, self._password)
+        self.transport = DeadlineTransport(time.monotonic() + timeout, self.username, self._password)
         self.first_answer_seen = False
 
     def __repr__(self):
@@ -449,7 +298,7 @@ class _Probe:
         """One SOAP call, its failures turned into OnvifError. Faults other than NotAuthorized pass through."""
         try:
             result = getattr(service, operation)(**kwargs)
-        except _Deadline:
+        except Deadline:
             raise _timeout(self.timeout) from None
         except requests.exceptions.ConnectTimeout as error:
             raise _unreachable(self.shown_address) from error
@@ -460,14 +309,14 @@ class _Probe:
             if isinstance(reason, urllib3.exceptions.ProtocolError):  # connected, but no HTTP answer
                 raise self._unreadable(operation, error) from error
             raise _unreachable(self.shown_address) from error
-        except _HttpRefused:
+        except HttpRefused:
             raise _auth_failed() from None
         except Fault as fault:
             if _is_not_authorized(fault):
                 raise _auth_failed() from fault
             self.first_answer_seen = True
             raise
-        except _NotSoap:
+        except NotSoap:
             raise self._unreadable(operation, None) from None
         except Exception as error:  # zeep's and lxml's parse errors, invalid URLs, too many redirects
             raise self._unreadable(operation, error) from error
@@ -486,8 +335,8 @@ class _Probe:
 
     def run(self) -> OnvifDevice:
         offset = self.clock_offset()
-        wsse = _UsernameDigest(self.username, self._password, offset) if self.username else None
-        device = _service("devicemgmt", self.device_url, self.transport, wsse)
+        wsse = UsernameDigest(self.username, self._password, offset) if self.username else None
+        device = service_client("devicemgmt", self.device_url, self.transport, wsse)
         try:
             info = self.call(device, "GetDeviceInformation")
         except Fault as fault:
@@ -495,10 +344,10 @@ class _Probe:
         services, media_xaddr, ptz_xaddr = self.service_addresses(device)
         if not media_xaddr:
             raise _no_media()
-        profiles = self.profiles(_service("media", media_xaddr, self.transport, wsse))
+        profiles = self.profiles(service_client("media", media_xaddr, self.transport, wsse))
         ptz_capable = any(p.has_ptz for p in profiles)
         if not ptz_capable and ptz_xaddr:
-            ptz_capable = self.has_ptz_nodes(_service("ptz", ptz_xaddr, self.transport, wsse))
+            ptz_capable = self.has_ptz_nodes(service_client("ptz", ptz_xaddr, self.transport, wsse))
         with_video = sorted(
             (p for p in profiles if p.stream_uri), key=lambda p: (p.width or 0) * (p.height or 0), reverse=True
         )
@@ -521,7 +370,7 @@ class _Probe:
 
     def clock_offset(self) -> float:
         """GetSystemDateAndTime, without authentication as ONVIF allows; the camera's clock minus ours."""
-        anonymous = _service("devicemgmt", self.device_url, self.transport, None)
+        anonymous = service_client("devicemgmt", self.device_url, self.transport, None)
         before = time.time()
         try:
             answer = self.call(anonymous, "GetSystemDateAndTime")
@@ -529,8 +378,8 @@ class _Probe:
             if error.kind != AUTH_FAILED or not self.username:
                 raise
             # Some cameras (Axis among them) want authentication even here: ask again, with our clock.
-            signed = _service(
-                "devicemgmt", self.device_url, self.transport, _UsernameDigest(self.username, self._password, 0)
+            signed = service_client(
+                "devicemgmt", self.device_url, self.transport, UsernameDigest(self.username, self._password, 0)
             )
             before = time.time()
             try:

@@ -1,12 +1,31 @@
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-# The admin has no login of its own: people sign in through the portal (password + second factor).
-admin.site.login = login_not_required(RedirectView.as_view(pattern_name="zones:login", query_string=True))
+# The admin has no login of its own: people sign in through the portal (password + second factor). A person signed
+# in who may not use the admin (not staff, or a session opened without the second factor: force_login, a shell) is
+# refused rather than sent to the portal's login, which would send them straight back.
+_portal_login = RedirectView.as_view(pattern_name="zones:login", query_string=True)
+_staff_only = admin.site.has_permission
+
+
+@login_not_required
+def _admin_login(request, extra_context=None):
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    return _portal_login(request)
+
+
+def _staff_with_second_factor(request):
+    return _staff_only(request) and request.user.is_verified()
+
+
+admin.site.login = _admin_login
+admin.site.has_permission = _staff_with_second_factor
 admin.site.site_header = "CCTV portal administration"
 
 urlpatterns = [

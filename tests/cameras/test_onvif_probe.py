@@ -17,7 +17,8 @@ from cameras.onvif import (
     OnvifError,
     probe_onvif,
 )
-from tests.support.onvif_device import BlackholeListener, OnvifDeviceSimulator, PlainHttpServer, SimulatedProfile
+from tests.support.loopback import BlackholeListener, PlainHttpServer
+from tests.support.onvif_device import OnvifDeviceSimulator, SimulatedProfile
 
 USER = "onvif-operator"
 PASSWORD = "Pw-8c1f-unique-d0e5"  # distinctive, so a leak anywhere is found by a plain substring search

@@ -8,7 +8,7 @@
 The parties and cameras are made once per test; each example makes its conventions inside a savepoint that is
 rolled back. The policy cache is emptied at the start of each example, so that a failing example fails on its
 own (the cache across rollbacks has its own test:
-test_policy_rules.test_a_rolled_back_change_never_leaks_into_decisions).
+policy_rules/test_cache.py::test_a_rolled_back_change_never_leaks_into_decisions).
 """
 
 from dataclasses import dataclass
