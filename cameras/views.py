@@ -104,7 +104,7 @@ def camera_map_view(request):
     counts = dict(filterset.qs.values_list("owner__code").annotate(n=Count("id")))
     labels = []
 
-    for municipality in Municipality.objects.all():
+    for municipality in Municipality.objects.for_actor(request.actor, "view"):
         lat, lon = centroids().get(municipality.nis_code, (None, None))
         if lat is not None:
             labels.append((municipality.name, *project(lat, lon)))
