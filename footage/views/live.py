@@ -44,12 +44,13 @@ def playlist_url(token):
 
 def remember_tokens(request, grants):
     tokens = dict(request.session.get(TOKENS_SESSION_KEY, {}))
-    open_ids = set(
-        LiveSession.objects.filter(pk__in=[int(pk) for pk in tokens], ended_at__isnull=True).values_list(
-            "pk", flat=True
-        )
+    # Forget the tokens of ended sessions (those of another organisation of the person's wait until they work there).
+    ended = set(
+        LiveSession.objects.for_actor(request.actor, "view")
+        .filter(pk__in=[int(pk) for pk in tokens], ended_at__isnull=False)
+        .values_list("pk", flat=True)
     )
-    tokens = {pk: token for pk, token in tokens.items() if int(pk) in open_ids}  # forget those of ended sessions
+    tokens = {pk: token for pk, token in tokens.items() if int(pk) not in ended}
     tokens.update({str(grant.session.pk): grant.token for grant in grants})
     request.session[TOKENS_SESSION_KEY] = tokens
 
