@@ -140,8 +140,9 @@ def console_view(request):
 
 
 def entry_detail_view(request, pk):
-    _require_log_reader(request)
+    # Looked up first: an entry the person may not read answers 404 for every role, as a missing one does.
     entry = _labelled(selectors.entry_get(actor=request.actor, pk=pk))
+    _require_log_reader(request)
     return render(request, "oversight/entry_detail.html", {"entry": entry})
 
 

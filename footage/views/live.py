@@ -310,7 +310,10 @@ def end_view(request, pk):
 @require_POST
 def wall_end_view(request, wall):
     """Stop the whole wall."""
-    sessions = list(_my_sessions(request.actor).filter(wall=wall, ended_at__isnull=True))
+    mine = _my_sessions(request.actor).filter(wall=wall)
+    if not mine.exists():  # another person's wall answers as a missing one does
+        raise Http404(_("No such live session."))
+    sessions = list(mine.filter(ended_at__isnull=True))
     for session in sessions:
         live.session_end(session=session, reason=LiveSession.EndReason.STOPPED)
     _forget_tokens(request, sessions)
@@ -350,8 +353,11 @@ def on_my_cameras_view(request):
 @require_POST
 def owner_end_view(request, pk):
     actor = request.actor
-    session = selectors.live_sessions_on_own_cameras(actor=actor).filter(pk=pk).first()
-    if session is None:
+    sessions = LiveSession.objects.for_actor(actor, "owner").select_related("user", "organisation", "camera")
+    session = sessions.filter(pk=pk).first()
+    if session is None:  # not a view of the organisation's cameras (or not for this role): as a missing one
+        raise Http404(_("No such live session."))
+    if not session.is_open():
         messages.info(request, _("That live view had already ended."))
         return redirect("live:on_my_cameras")
     live.session_end_by_owner(actor=actor, session=session)  # PermissionDenied (403) for the DPO
