@@ -18,7 +18,6 @@ __all__ = [
     "footage_request_list",
     "footage_requests_mine",
     "footage_requests_to_decide",
-    "live_session_get",
     "live_session_list",
     "live_sessions_on_own_cameras",
 ]
@@ -38,10 +37,6 @@ def _live_sessions(actor, action):
 def live_session_list(*, actor):
     """The viewer's own sessions for the acting organisation; its chief sees every session of the organisation."""
     return _live_sessions(actor, "view")
-
-
-def live_session_get(*, actor, pk):
-    return get_object_or_404(live_session_list(actor=actor), pk=pk)
 
 
 def live_sessions_on_own_cameras(*, actor, at=None):

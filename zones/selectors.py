@@ -12,7 +12,6 @@ __all__ = [
     "membership_get",
     "membership_list",
     "municipality_list",
-    "organisation_get",
     "organisation_list",
 ]
 
@@ -20,10 +19,6 @@ __all__ = [
 def organisation_list(*, actor):
     """The organisations the person belongs to (through an active membership)."""
     return Organisation.objects.for_actor(actor, "view")
-
-
-def organisation_get(*, actor, pk):
-    return get_object_or_404(organisation_list(actor=actor), pk=pk)
 
 
 def municipality_list(*, actor):
