@@ -28,7 +28,8 @@ discover()
 MACHINE_PREFIXES = {
     "gateway/": "the media gateway's machine endpoints (hook, relay and playback HLS): answered only for a valid "
     "session token or playback key, never for a signed-in person (tests/media, tests/footage)",
-    "api/": "the REST API: tests/tenancy/test_isolation.py tries every resource with every role",
+    "api/": "the REST API: tests/tenancy/test_isolation.py tries every resource's list and detail with every role "
+    "(its detail actions find their object through the same restricted get_queryset)",
     "admin/": "Django's admin: platform staff accounts only (is_staff), no tenant's person reaches it",
 }
 DATA_APPS = ["zones", "cameras", "conventions", "media", "footage", "audit"]
