@@ -22,6 +22,17 @@ class AccessAction(models.TextChoices):
     APPROVAL = "approval", _("Approval decision on a footage request")
 
 
+class AccessLogEntryQuerySet(models.QuerySet):
+    def in_chains(self, codes):
+        """The entries of these chains (controller codes, PLATFORM included); None means every chain. The audit app
+        knows no people: oversight.selectors decides which chains an actor reads and asks for them here."""
+        if codes is None:
+            return self.all()
+        if not codes:
+            return self.none()
+        return self.filter(controller_code__in=sorted(codes))
+
+
 class AccessLogEntry(models.Model):
     """Append-only (database triggers refuse UPDATE, DELETE and TRUNCATE) and hash-chained per controller."""
 
@@ -56,6 +67,8 @@ class AccessLogEntry(models.Model):
     source_address = models.GenericIPAddressField(_("source address"), null=True)
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = AccessLogEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["occurred_at", "id"]

@@ -5,8 +5,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from guardian.managers import GroupObjectPermissionManager, UserObjectPermissionManager
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from cameras.querysets import APPROVE_GROUP, MANAGE_GROUP, CameraGroupQuerySet, CameraQuerySet, DelegationQuerySet
 from cameras.region import validate_position
 from zones.models import LegalRegime, Municipality, Organisation
 
@@ -21,6 +23,8 @@ class CameraGroup(models.Model):
     description = models.CharField(_("description"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    objects = CameraGroupQuerySet.as_manager()
+
     class Meta:
         ordering = ["owner__code", "name"]
         verbose_name = _("camera group")
@@ -29,8 +33,8 @@ class CameraGroup(models.Model):
         # Delegated per group through django-guardian's direct foreign-key tables below, never globally.
         default_permissions = ()
         permissions = [
-            ("manage_group_cameras", _("Manage the cameras of this group")),
-            ("approve_group_requests", _("Approve footage requests for this group")),
+            (MANAGE_GROUP, _("Manage the cameras of this group")),
+            (APPROVE_GROUP, _("Approve footage requests for this group")),
         ]
 
     def __str__(self):
@@ -40,9 +44,13 @@ class CameraGroup(models.Model):
 class CameraGroupUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(CameraGroup, on_delete=models.CASCADE)
 
+    objects = UserObjectPermissionManager.from_queryset(DelegationQuerySet)()
+
 
 class CameraGroupGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(CameraGroup, on_delete=models.CASCADE)
+
+    objects = GroupObjectPermissionManager.from_queryset(DelegationQuerySet)()
 
 
 class Camera(models.Model):
@@ -117,6 +125,8 @@ class Camera(models.Model):
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CameraQuerySet.as_manager()
 
     class Meta:
         ordering = ["owner__code", "name"]

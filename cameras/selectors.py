@@ -4,8 +4,8 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from cameras.models import Camera, CameraGroup, CameraGroupUserObjectPermission
-from cameras.sharing import shared_cameras_q
-from zones.models import Role
+from cameras.querysets import APPROVE_GROUP, MANAGE_GROUP
+from zones.models import Organisation
 
 __all__ = [
     "cameras_matching",
@@ -18,44 +18,34 @@ __all__ = [
     "delegation_list",
     "group_get",
     "group_list",
+    "owners_of",
 ]
-
-MANAGE_GROUP = "manage_group_cameras"
-APPROVE_GROUP = "approve_group_requests"
 
 
 def delegated_groups(*, user, codename, owner=None):
     """Groups on which the person holds this delegated right (django-guardian's direct table)."""
-    group_ids = CameraGroupUserObjectPermission.objects.filter(user=user, permission__codename=codename).values(
-        "content_object_id"
-    )
-    groups = CameraGroup.objects.filter(pk__in=group_ids)
-    return groups.filter(owner=owner) if owner is not None else groups
+    return CameraGroup.objects.delegated_to(user=user, codename=codename, owner=owner)
 
 
 def camera_list(*, actor, action="view"):
     """view: the cameras of the actor's organisation, and other owners' cameras while an active sharing
     convention shares them (for the roles that may use shared cameras).
     manage: the chief's whole catalogue, or the cameras of groups delegated to the person."""
-    cameras = Camera.objects.select_related("owner", "municipality").prefetch_related(
-        Prefetch("groups", queryset=CameraGroup.objects.only("id", "name", "owner_id"))
+    return (
+        Camera.objects.for_actor(actor, action)
+        .select_related("owner", "municipality")
+        .prefetch_related(Prefetch("groups", queryset=CameraGroup.objects.only("id", "name", "owner_id")))
     )
-    own = cameras.filter(owner=actor.organisation)
-    if action == "view":
-        # Other owners' cameras exactly while an active convention shares them (registered by conventions).
-        shared = shared_cameras_q(actor)
-        return cameras.filter(Q(owner=actor.organisation) | shared) if shared is not None else own
-    if action == "manage":
-        if actor.has_role(Role.CHIEF):
-            return own
-        groups = delegated_groups(user=actor.user, codename=MANAGE_GROUP, owner=actor.organisation)
-        return own.filter(groups__in=groups).distinct()
-    raise ValueError(f"unknown action {action!r}")
+
+
+def owners_of(cameras):
+    """The organisations owning these cameras (a queryset already restricted to what the person sees)."""
+    return Organisation.objects.filter(pk__in=cameras.values("owner_id"))
 
 
 def offline_cameras_panel(actor):
     """The dashboard's panel: the organisation's offline cameras (the ten longest unseen), if any."""
-    offline = Camera.objects.filter(owner=actor.organisation, status="offline")
+    offline = Camera.objects.for_actor(actor, "view").filter(owner=actor.organisation, status="offline")
     count = offline.count()
     if not count:
         return None
@@ -84,12 +74,7 @@ def camera_get(*, actor, pk, action="view"):
 
 
 def group_list(*, actor, action="view"):
-    groups = CameraGroup.objects.filter(owner=actor.organisation).select_related("owner")
-    if action == "view" or actor.has_role(Role.CHIEF):
-        return groups
-    if action == "manage":
-        return groups.filter(pk__in=delegated_groups(user=actor.user, codename=MANAGE_GROUP).values("pk"))
-    raise ValueError(f"unknown action {action!r}")
+    return CameraGroup.objects.for_actor(actor, action).select_related("owner")
 
 
 def group_get(*, actor, pk, action="view"):
@@ -98,8 +83,6 @@ def group_get(*, actor, pk, action="view"):
 
 def delegation_list(*, actor):
     """The delegations on the actor's organisation's groups; only its chief sees and manages them."""
-    if not actor.has_role(Role.CHIEF):
-        return CameraGroupUserObjectPermission.objects.none()
-    return CameraGroupUserObjectPermission.objects.filter(content_object__owner=actor.organisation).select_related(
+    return CameraGroupUserObjectPermission.objects.for_actor(actor, "view").select_related(
         "user", "permission", "content_object"
     )

@@ -104,7 +104,7 @@ def camera_map_view(request):
     counts = dict(filterset.qs.values_list("owner__code").annotate(n=Count("id")))
     labels = []
 
-    for municipality in Municipality.objects.all():
+    for municipality in Municipality.objects.for_actor(request.actor, "view"):
         lat, lon = centroids().get(municipality.nis_code, (None, None))
         if lat is not None:
             labels.append((municipality.name, *project(lat, lon)))
@@ -242,8 +242,9 @@ def delegation_grant_view(request):
 @require_POST
 def delegation_revoke_view(request, pk):
     actor = request.actor
-    _require_chief(actor)
+    # Looked up first: a delegation the person may not manage answers 404 for every role, as a missing one does.
     delegation = get_object_or_404(selectors.delegation_list(actor=actor), pk=pk)
+    _require_chief(actor)
     services.delegation_revoke(actor=actor, delegation=delegation)
     messages.success(request, _("Delegation revoked."))
     return redirect("cameras:groups")

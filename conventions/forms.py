@@ -31,7 +31,7 @@ def own_municipalities(actor, version=None):
     places = Q(pk__in=with_cameras) | Q(zone=actor.organisation)
     if version is not None and version.pk:
         places |= Q(pk__in=version.municipalities.values("pk"))
-    return Municipality.objects.filter(places)
+    return Municipality.objects.for_actor(actor, "view").filter(places)
 
 
 class _DateTimeInput(forms.DateTimeInput):
@@ -217,12 +217,7 @@ class VersionForm(ScopeForm):
         if version is not None:
             del self.fields["title"], self.fields["consumer"]
         else:
-            self.fields["consumer"].queryset = (
-                Organisation.objects.filter(is_active=True)
-                .exclude(kind=Organisation.Kind.SUPERVISOR)
-                .exclude(pk=actor.organisation.pk)
-                .order_by("code")
-            )
+            self.fields["consumer"].queryset = Organisation.objects.for_actor(actor, "counterpart").order_by("code")
             self.fields["consumer"].label_from_instance = lambda o: f"{o.code} · {o.name}"
         self.fields["purposes"].choices = [
             (value, f"{label} ({PURPOSE_CATEGORY[value].label.lower()})") for value, label in Purpose.choices

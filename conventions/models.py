@@ -8,6 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cameras.models import Camera, CameraGroup
+from conventions.querysets import (
+    ConventionPartQuerySet,
+    ConventionQuerySet,
+    DeclaredIncidentQuerySet,
+    SignatureQuerySet,
+)
 from zones.models import Municipality, Organisation
 
 
@@ -79,6 +85,8 @@ class Convention(models.Model):
     terminated_reason = models.CharField(_("reason for termination"), max_length=500, blank=True)
     expired_at = models.DateTimeField(_("expired"), null=True, blank=True)
 
+    objects = ConventionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("sharing convention")
@@ -147,6 +155,8 @@ class ConventionVersion(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     proposed_at = models.DateTimeField(_("proposed"), null=True, blank=True)
     activated_at = models.DateTimeField(_("fully signed"), null=True, blank=True)
+
+    objects = ConventionPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["convention", "-number"]
@@ -224,6 +234,8 @@ class Signature(models.Model):
     signature = models.CharField(_("signature (base64)"), max_length=100)
     signed_at = models.DateTimeField(_("signed"), default=timezone.now)
 
+    objects = SignatureQuerySet.as_manager()
+
     class Meta:
         ordering = ["signed_at"]
         verbose_name = _("signature")
@@ -242,6 +254,8 @@ class DeclaredIncident(models.Model):
     declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    objects = DeclaredIncidentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
@@ -289,6 +303,8 @@ class ConventionEvent(models.Model):
     organisation_code = models.CharField(_("for"), max_length=16, blank=True)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     at = models.DateTimeField(_("when"), default=timezone.now)
+
+    objects = ConventionPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]

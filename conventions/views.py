@@ -26,11 +26,10 @@ from django.views.decorators.http import require_GET, require_POST
 from cameras.models import Camera
 from conventions import pdf, services
 from conventions.forms import ReasonForm, ScopeForm, VersionForm, own_cameras
-from conventions.models import PURPOSE_CATEGORY, Mode, Purpose, Signature, SigningKey, TimeCondition
+from conventions.models import PURPOSE_CATEGORY, Mode, Purpose, TimeCondition
 from conventions.policy import convention_action_refusal, convention_actions, convention_state
-from conventions.scope import scope_q
-from conventions.selectors import convention_get, convention_list
-from zones.models import Membership, Organisation, Role
+from conventions.selectors import cameras_in_scope, convention_get, convention_list, published_signing_keys
+from zones.models import Role
 from zones.stepup import has_recent_second_factor, step_up_required
 
 SEARCH_LIMIT = 50
@@ -172,7 +171,7 @@ class ScopeSummary:
 
 def scope_summary(version, limit=PREVIEW_LIMIT):
     """How many of the provider's cameras the version covers today (the scope rule of conventions.scope)."""
-    covered = Camera.objects.filter(scope_q(version)).select_related("municipality")
+    covered = cameras_in_scope(version).select_related("municipality")
     return ScopeSummary(
         count=covered.count(),
         first=list(covered.order_by("name")[:limit]),
@@ -377,7 +376,7 @@ def scope_count_view(request, pk):
         for name, objects in form.scope().items():
             getattr(version, name).set(objects)
         version.kinds = list(form.cleaned_data["kinds"])
-        count = Camera.objects.filter(scope_q(version)).count()
+        count = cameras_in_scope(version).count()
         transaction.set_rollback(True)
     label = ngettext("%(count)d camera covered", "%(count)d cameras covered", count) % {"count": count}
     return JsonResponse({"count": count, "label": label})
@@ -671,21 +670,7 @@ def version_document_view(request, pk, number):
 
 def signing_key_list_view(request):
     """Every person's published public keys, so that anyone can check a signature (no secret is shown)."""
-    keys = SigningKey.objects.select_related("user").order_by("user__last_name", "user__first_name", "-created_at")
-    signed_for = set(Signature.objects.values_list("key_id", "organisation_id").distinct())
-    chief_of = set(
-        Membership.objects.filter(role=Role.CHIEF, is_active=True, user__signing_keys__isnull=False)
-        .values_list("user_id", "organisation_id")
-        .distinct()
-    )
-    organisations = Organisation.objects.in_bulk({org for _, org in signed_for | chief_of})
-    rows = []
-    for key in keys:
-        ids = {org for key_id, org in signed_for if key_id == key.pk} | {
-            org for user_id, org in chief_of if user_id == key.user_id
-        }
-        rows.append({"key": key, "organisations": sorted((organisations[i] for i in ids), key=lambda o: o.code)})
-    return render(request, "conventions/signing_keys.html", {"rows": rows})
+    return render(request, "conventions/signing_keys.html", {"rows": published_signing_keys()})
 
 
 __all__ = ["scope_summary", "version_diff", "version_terms"]

@@ -8,6 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from cameras.models import Camera
 from conventions.models import ConventionVersion, Mode, Purpose, RequestStatus
+from footage.querysets import (
+    FootageRequestQuerySet,
+    LiveSessionQuerySet,
+    RequestPartQuerySet,
+    SessionPartQuerySet,
+    ViewerSideQuerySet,
+)
 from zones.models import Organisation
 
 
@@ -43,6 +50,8 @@ class LiveSession(models.Model):
     end_reason = models.CharField(_("why it ended"), max_length=20, choices=EndReason.choices, blank=True)
     log_entry_id = models.BigIntegerField(null=True, editable=False)  # the consultation entry of the access log
 
+    objects = LiveSessionQuerySet.as_manager()
+
     class Meta:
         db_table = "conventions_livesession"  # kept from before the move to this app: no data migrates
         ordering = ["-started_at"]
@@ -70,6 +79,8 @@ class GatewayConnection(models.Model):
     gateway_id = models.CharField(_("gateway connection id"), max_length=64)
     protocol = models.CharField(_("protocol"), max_length=10, blank=True)
     seen_at = models.DateTimeField(_("first seen"), default=timezone.now)
+
+    objects = SessionPartQuerySet.as_manager()
 
     class Meta:
         db_table = "conventions_gatewayconnection"  # kept from before the move to this app: no data migrates
@@ -134,6 +145,8 @@ class FootageRequest(models.Model):
     review_note = models.TextField(_("review"), blank=True)
     review_escalated_at = models.DateTimeField(null=True, blank=True)
 
+    objects = FootageRequestQuerySet.as_manager()
+
     class Meta:
         db_table = "conventions_footagerequest"  # kept from before the move to this app: no data migrates
         ordering = ["-submitted_at"]
@@ -166,6 +179,8 @@ class Approval(models.Model):
     decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
     reason = models.TextField(_("reason"))
     at = models.DateTimeField(_("when"), default=timezone.now)
+
+    objects = RequestPartQuerySet.as_manager()
 
     class Meta:
         db_table = "conventions_approval"  # kept from before the move to this app: no data migrates
@@ -212,6 +227,8 @@ class EvidenceExport(models.Model):
     retention_until = models.DateTimeField(_("kept until"), null=True, blank=True)
     purged_at = models.DateTimeField(_("deleted"), null=True, blank=True)
 
+    objects = RequestPartQuerySet.as_manager()
+
     class Meta:
         db_table = "conventions_evidenceexport"  # kept from before the move to this app: no data migrates
         ordering = ["-created_at"]
@@ -240,6 +257,8 @@ class PlaybackToken(models.Model):
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     end_reason = models.CharField(_("why it ended"), max_length=40, blank=True)
     log_entry_id = models.BigIntegerField(null=True, editable=False)  # the consultation entry of the access log
+
+    objects = ViewerSideQuerySet.as_manager()
 
     class Meta:
         db_table = "conventions_playbacktoken"  # kept from before the move to this app: no data migrates

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cameras.models import Camera
+from media.querysets import CameraOwnedQuerySet
 
 
 class RelayStream(models.Model):
@@ -36,6 +37,8 @@ class RelayStream(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = CameraOwnedQuerySet.as_manager()
+
     class Meta:
         db_table = "cameras_relaystream"  # kept from before the move to this app: no data migrates
         verbose_name = _("live relay")
@@ -57,6 +60,8 @@ class RecordingSegment(models.Model):
     file_name = models.CharField(max_length=300, blank=True)  # under PORTAL_RECORDING_ROOT; empty for a gap
     size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
     purged_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+
+    objects = CameraOwnedQuerySet.as_manager()
 
     class Meta:
         db_table = "cameras_recordingsegment"  # kept from before the move to this app: no data migrates
@@ -87,6 +92,8 @@ class LegalHold(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)
+
+    objects = CameraOwnedQuerySet.as_manager()
 
     class Meta:
         db_table = "cameras_legalhold"  # kept from before the move to this app: no data migrates
@@ -124,6 +131,8 @@ class RecordingStream(models.Model):
         RecordingSegment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CameraOwnedQuerySet.as_manager()
 
     class Meta:
         db_table = "cameras_recordingstream"  # kept from before the move to this app: no data migrates

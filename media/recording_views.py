@@ -67,6 +67,8 @@ def _not_found(reason, message):
 
 
 def _in_window(camera_id, window_start, window_end):
+    # A machine endpoint with no actor: the playback gate has already checked the key for this request and camera,
+    # so the plain manager reads that camera's segments of the approved window only.
     return RecordingSegment.objects.filter(
         camera_id=camera_id, purged_at__isnull=True, started_at__lt=window_end, ended_at__gt=window_start
     )

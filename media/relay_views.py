@@ -54,6 +54,7 @@ def _refused(answer):
 def _not_ready(camera_id):
     """Record demand now and say what the relay is doing (the only path that reads the relay's row)."""
     relay.want(camera_id, force=True)
+    # A machine endpoint with no actor: the live gate has already checked the token for this camera.
     row = RelayStream.objects.filter(camera_id=camera_id).values("state", "problem", "retry_at").first() or {}
     state, problem, retry_at = row.get("state", "idle"), row.get("problem", ""), row.get("retry_at")
     retry_in = 1

@@ -13,6 +13,7 @@ from zones.models import Organisation
 __all__ = [
     "COUNT_LIMIT",
     "chain_list",
+    "chain_organisations",
     "chain_status",
     "entry_get",
     "entry_list",
@@ -25,12 +26,7 @@ COUNT_LIMIT = 1_000
 
 def entry_list(*, actor):
     """The access-log entries this actor may read (an empty queryset for a role without log rights)."""
-    chains = readable_chains(actor)
-    if chains is ALL_CHAINS:
-        return AccessLogEntry.objects.all()
-    if not chains:
-        return AccessLogEntry.objects.none()
-    return AccessLogEntry.objects.filter(controller_code__in=sorted(chains))
+    return AccessLogEntry.objects.in_chains(readable_chains(actor))
 
 
 def entry_get(*, actor, pk):
@@ -46,6 +42,11 @@ def chain_list(*, actor):
     if chains is ALL_CHAINS:
         return sorted(set(ChainHead.objects.values_list("chain", flat=True)))
     return sorted(chains)
+
+
+def chain_organisations(codes):
+    """{code: organisation} of these chains (codes taken from entries or chains the actor reads)."""
+    return {o.code: o for o in Organisation.objects.filter(code__in=codes)}
 
 
 def chain_label(code, organisations=None):

@@ -30,7 +30,6 @@ from oversight import anomalies, charts, report_pdf, reports, selectors
 from oversight.api.filters import DECISION_CHOICES, AccessLogFilterSet
 from oversight.api.serializers import ENTRY_FIELDS
 from oversight.forms import VerifyForm
-from zones.models import Organisation
 
 PAGE_SIZE = 50
 ORDER = ("-occurred_at", "-id")
@@ -142,8 +141,9 @@ def console_view(request):
 
 
 def entry_detail_view(request, pk):
-    _require_log_reader(request)
+    # Looked up first: an entry the person may not read answers 404 for every role, as a missing one does.
     entry = _labelled(selectors.entry_get(actor=request.actor, pk=pk))
+    _require_log_reader(request)
     return render(request, "oversight/entry_detail.html", {"entry": entry})
 
 
@@ -209,7 +209,7 @@ def _record_export(request, entries, file_format, filters):
         chains = selectors.chain_list(actor=actor)
         own = actor.organisation.code
         per_chain = {own if own in chains or not chains else chains[0]: 0}
-    organisations = {o.code: o for o in Organisation.objects.filter(code__in=per_chain)}
+    organisations = selectors.chain_organisations(per_chain)
     for chain, count in sorted(per_chain.items()):
         record_access(
             AccessRecord(

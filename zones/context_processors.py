@@ -44,7 +44,5 @@ def tenancy(request):
         "actor_roles": [Role(role).label for role in Role.values if role in actor.roles],
         "my_organisations": list(organisations.values()),
         "navigation": navigation,
-        "unread_notifications": Notification.objects.filter(
-            recipient=request.user, organisation=actor.organisation, read_at__isnull=True
-        ).count(),
+        "unread_notifications": Notification.objects.for_actor(actor, "view").filter(read_at__isnull=True).count(),
     }

@@ -12,6 +12,14 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from zones.querysets import (
+    ApiTokenQuerySet,
+    MembershipQuerySet,
+    MunicipalityQuerySet,
+    NotificationQuerySet,
+    OrganisationQuerySet,
+)
+
 
 class LegalRegime(models.TextChoices):
     """The law under which a camera films; it sets how long footage may be kept and who may see it."""
@@ -43,6 +51,8 @@ class Organisation(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    objects = OrganisationQuerySet.as_manager()
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("organisation")
@@ -70,6 +80,8 @@ class Municipality(models.Model):
         related_name="municipalities",
         limit_choices_to={"kind": Organisation.Kind.POLICE_ZONE},
     )
+
+    objects = MunicipalityQuerySet.as_manager()
 
     class Meta:
         ordering = ["name_fr"]
@@ -128,6 +140,8 @@ class Membership(models.Model):
     disabled_at = models.DateTimeField(_("disabled"), null=True, blank=True)
     disabled_reason = models.CharField(_("reason for disabling"), max_length=300, blank=True)
 
+    objects = MembershipQuerySet.as_manager()
+
     class Meta:
         ordering = ["organisation__code", "role"]
         verbose_name = _("membership")
@@ -163,11 +177,6 @@ class UserSession(models.Model):
 
     def __str__(self):
         return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"
-
-
-class ApiTokenQuerySet(models.QuerySet):
-    def usable(self):
-        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
 
 
 class ApiToken(models.Model):
@@ -234,6 +243,8 @@ class Notification(models.Model):
     link = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -5,32 +5,25 @@ An object outside the restriction does not exist for the caller: views turn that
 
 from django.shortcuts import get_object_or_404
 
-from zones.models import ApiToken, Membership, Municipality, Organisation, Role
+from zones.models import ApiToken, Membership, Municipality, Organisation
 
 __all__ = [
     "api_token_list",
     "membership_get",
     "membership_list",
     "municipality_list",
-    "organisation_get",
     "organisation_list",
 ]
 
 
 def organisation_list(*, actor):
     """The organisations the person belongs to (through an active membership)."""
-    return Organisation.objects.filter(
-        is_active=True, memberships__user=actor.user, memberships__is_active=True
-    ).distinct()
-
-
-def organisation_get(*, actor, pk):
-    return get_object_or_404(organisation_list(actor=actor), pk=pk)
+    return Organisation.objects.for_actor(actor, "view")
 
 
 def municipality_list(*, actor):
     """The 19 municipalities are public reference data: every signed-in person may read them."""
-    return Municipality.objects.select_related("zone")
+    return Municipality.objects.for_actor(actor, "view").select_related("zone")
 
 
 def membership_list(*, actor, action="view"):
@@ -39,13 +32,7 @@ def membership_list(*, actor, action="view"):
     view: the person's own memberships, plus, for the chief, every membership of the active organisation.
     manage: only memberships of the active organisation, and only for its chief.
     """
-    base = Membership.objects.select_related("user", "organisation", "municipality")
-    in_active_org = base.filter(organisation=actor.organisation)
-    if action == "manage":
-        return in_active_org if actor.has_role(Role.CHIEF) else base.none()
-    if actor.has_role(Role.CHIEF):
-        return in_active_org | base.filter(user=actor.user)
-    return base.filter(user=actor.user)
+    return Membership.objects.for_actor(actor, action).select_related("user", "organisation", "municipality")
 
 
 def membership_get(*, actor, pk, action="view"):
@@ -54,4 +41,4 @@ def membership_get(*, actor, pk, action="view"):
 
 def api_token_list(*, user):
     """A person sees only their own API tokens, whatever organisation they are bound to."""
-    return ApiToken.objects.filter(user=user).select_related("organisation")
+    return ApiToken.objects.owned_by(user).select_related("organisation")

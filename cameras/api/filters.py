@@ -3,7 +3,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cameras.models import Camera, CameraGroup
-from zones.models import LegalRegime, Municipality, Organisation
+from cameras.selectors import owners_of
+from zones.models import LegalRegime, Municipality
 
 
 class CameraFilterSet(django_filters.FilterSet):
@@ -32,14 +33,14 @@ class CameraFilterSet(django_filters.FilterSet):
 
         # Callables: the lists are read only when a form is drawn or a value is checked, not on every API call.
         def owners():
-            visible = Organisation.objects.filter(pk__in=cameras.values("owner_id")).order_by("code")
-            return [(o.code, f"{o.code} · {o.name}") for o in visible]
+            return [(o.code, f"{o.code} · {o.name}") for o in owners_of(cameras).order_by("code")]
 
         def municipalities():
-            return [(m.nis_code, m.name) for m in sorted(Municipality.objects.all(), key=lambda m: m.name)]
+            places = Municipality.objects.for_actor(actor, "view")
+            return [(m.nis_code, m.name) for m in sorted(places, key=lambda m: m.name)]
 
         def groups():
-            return [(g.pk, g.name) for g in CameraGroup.objects.filter(owner=actor.organisation).order_by("name")]
+            return [(g.pk, g.name) for g in CameraGroup.objects.for_actor(actor, "view").order_by("name")]
 
         self.filters["owner"].extra["choices"] = owners
         self.filters["municipality"].extra["choices"] = municipalities

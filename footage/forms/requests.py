@@ -123,7 +123,8 @@ def _emergency(actor, facts):
     answers = request_preview(actor=actor, **{**facts, "break_glass": True})
     if not answers or not all(decision for _camera, decision in answers):
         return None
-    version = ConventionVersion.objects.select_related("convention").get(pk=answers[0][1].convention_version_id)
+    versions = ConventionVersion.objects.for_actor(actor, "view").select_related("convention")
+    version = versions.get(pk=answers[0][1].convention_version_id)
     return {
         "convention": version.convention.reference,
         "max_hours": version.emergency_max_hours,

@@ -44,12 +44,13 @@ def playlist_url(token):
 
 def remember_tokens(request, grants):
     tokens = dict(request.session.get(TOKENS_SESSION_KEY, {}))
-    open_ids = set(
-        LiveSession.objects.filter(pk__in=[int(pk) for pk in tokens], ended_at__isnull=True).values_list(
-            "pk", flat=True
-        )
+    # Forget the tokens of ended sessions (those of another organisation of the person's wait until they work there).
+    ended = set(
+        LiveSession.objects.for_actor(request.actor, "view")
+        .filter(pk__in=[int(pk) for pk in tokens], ended_at__isnull=False)
+        .values_list("pk", flat=True)
     )
-    tokens = {pk: token for pk, token in tokens.items() if int(pk) in open_ids}  # forget those of ended sessions
+    tokens = {pk: token for pk, token in tokens.items() if int(pk) not in ended}
     tokens.update({str(grant.session.pk): grant.token for grant in grants})
     request.session[TOKENS_SESSION_KEY] = tokens
 
@@ -309,7 +310,10 @@ def end_view(request, pk):
 @require_POST
 def wall_end_view(request, wall):
     """Stop the whole wall."""
-    sessions = list(_my_sessions(request.actor).filter(wall=wall, ended_at__isnull=True))
+    mine = _my_sessions(request.actor).filter(wall=wall)
+    if not mine.exists():  # another person's wall answers as a missing one does
+        raise Http404(_("No such live session."))
+    sessions = list(mine.filter(ended_at__isnull=True))
     for session in sessions:
         live.session_end(session=session, reason=LiveSession.EndReason.STOPPED)
     _forget_tokens(request, sessions)
@@ -349,8 +353,11 @@ def on_my_cameras_view(request):
 @require_POST
 def owner_end_view(request, pk):
     actor = request.actor
-    session = selectors.live_sessions_on_own_cameras(actor=actor).filter(pk=pk).first()
-    if session is None:
+    sessions = LiveSession.objects.for_actor(actor, "owner").select_related("user", "organisation", "camera")
+    session = sessions.filter(pk=pk).first()
+    if session is None:  # not a view of the organisation's cameras (or not for this role): as a missing one
+        raise Http404(_("No such live session."))
+    if not session.is_open():
         messages.info(request, _("That live view had already ended."))
         return redirect("live:on_my_cameras")
     live.session_end_by_owner(actor=actor, session=session)  # PermissionDenied (403) for the DPO

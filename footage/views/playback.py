@@ -29,7 +29,8 @@ def _my_request(request, pk):
     """A request the acting person made for their organisation (anyone else gets a 404: nothing is revealed)."""
     actor = request.actor
     footage = (
-        FootageRequest.objects.select_related("owner", "organisation", "convention_version__convention")
+        FootageRequest.objects.for_actor(actor, "view")
+        .select_related("owner", "organisation", "convention_version__convention")
         .filter(pk=pk, requester=actor.user, organisation=actor.organisation)
         .first()
     )
@@ -45,7 +46,7 @@ def _keys(request):
 def _open_key(request, footage, at):
     """(PlaybackToken, key) of this page's open playback of `footage`, or (None, None)."""
     keys = _keys(request)
-    rows = PlaybackToken.objects.filter(
+    rows = PlaybackToken.objects.for_actor(request.actor, "view").filter(
         pk__in=[int(pk) for pk in keys], request=footage, user=request.actor.user, ended_at__isnull=True,
         expires_at__gt=at,
     ).order_by("-started_at")  # fmt: skip
@@ -55,9 +56,12 @@ def _open_key(request, footage, at):
 
 def _remember(request, row, key):
     keys = _keys(request)
-    still_open = PlaybackToken.objects.filter(pk__in=[int(pk) for pk in keys], ended_at__isnull=True)
-    still_open = set(still_open.values_list("pk", flat=True))
-    keys = {pk: value for pk, value in keys.items() if int(pk) in still_open}
+    # Forget the keys of ended playbacks (those of another organisation of the person's wait until they work there).
+    ended = PlaybackToken.objects.for_actor(request.actor, "view").filter(
+        pk__in=[int(pk) for pk in keys], ended_at__isnull=False
+    )
+    ended = set(ended.values_list("pk", flat=True))
+    keys = {pk: value for pk, value in keys.items() if int(pk) not in ended}
     keys[str(row.pk)] = key
     request.session[KEYS_SESSION_KEY] = keys
 
@@ -127,7 +131,8 @@ def _my_key_row(request, footage):
     row, _key = _open_key(request, footage, timezone.now())
     if row is None:
         ids = [int(pk) for pk in _keys(request)]
-        row = PlaybackToken.objects.filter(pk__in=ids, request=footage, user=request.actor.user).order_by("-pk").first()
+        mine = PlaybackToken.objects.for_actor(request.actor, "view").filter(user=request.actor.user)
+        row = mine.filter(pk__in=ids, request=footage).order_by("-pk").first()
     return row
 
 

@@ -1,8 +1,9 @@
-"""Tenant-isolation registration of the footage API: live sessions, footage requests and exports are seen only by
-the parties (see tests/tenancy/harness.py)."""
+"""Tenant-isolation registration of the footage API and pages: live sessions, footage requests, exports and
+playback are seen only by the parties (see tests/tenancy/harness.py)."""
 
 from datetime import timedelta
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from conventions import services
@@ -11,7 +12,7 @@ from footage import exports, live
 from footage import requests as footage
 from tests.factories import CameraFactory, MembershipFactory, OrganisationFactory
 from tests.support.conventions import DEFAULTS, chief_of
-from tests.tenancy.harness import register
+from tests.tenancy.harness import Case, Page, register, register_pages
 from zones.tenancy import actor_for
 
 
@@ -81,4 +82,77 @@ def make_evidence_export(organisation):
 
 register(
     name="exports", list_route="evidenceexport-list", detail_route="evidenceexport-detail", make=make_evidence_export
+)
+
+
+# --- Pages -------------------------------------------------------------------------------------------------------
+
+
+def page_live_session(organisation):
+    session, viewer = make_live_session(organisation)
+    return Case(session, {"viewer": viewer, "chief": MembershipFactory(organisation=organisation, role="chief")})
+
+
+def page_live_wall(organisation):
+    viewer = MembershipFactory(organisation=organisation, role="operator")
+    grants = live.sessions_start(
+        actor=actor_for(viewer.user, organisation.pk),
+        cameras=[CameraFactory(owner=organisation), CameraFactory(owner=organisation)],
+        purpose=Purpose.INCIDENT_INTERVENTION,
+        justification="Following a group across the square after an alarm call",
+    )
+    return Case(grants[0].session, {"viewer": viewer})
+
+
+def page_footage_request(organisation):
+    """A request of the organisation's operator to another owner, with the prosecutor's decision attached."""
+    item, requester, provider = _shared_camera_request(organisation)
+    item.prosecutor_document.save("decision.pdf", ContentFile(b"%PDF-1.4 the prosecutor's decision"), save=True)
+    return Case(item, {"viewer": requester, "approver": MembershipFactory(organisation=provider, role="approver")})
+
+
+def page_evidence_export(organisation):
+    export, requester = make_evidence_export(organisation)
+    return Case(export, {"viewer": requester})
+
+
+def _wall(case):
+    return [case.obj.wall]
+
+
+register_pages(
+    name="live-session",
+    make=page_live_session,
+    pages=[
+        Page("live:watch"),
+        Page("live:renew", method="POST"),
+        Page("live:end", method="POST"),
+        Page("live:owner_end", method="POST", person="chief"),
+    ],
+)
+register_pages(
+    name="live-wall",
+    make=page_live_wall,
+    pages=[Page("live:wall", args=_wall), Page("live:wall_end", args=_wall, method="POST")],
+)
+register_pages(
+    name="footage-request",
+    make=page_footage_request,
+    pages=[
+        Page("requests:detail"),
+        Page("requests:document"),
+        Page("playback:watch"),
+        Page("requests:decide", method="POST", data={"decision": "approve", "reason": "Needed"}, person="approver"),
+        Page("requests:review", method="POST", data={"note": "The emergency was real and the use proportionate"}),
+        Page("requests:export", method="POST", data={"watermark": "on"}),
+        Page("playback:start", method="POST"),
+        Page("playback:renew", method="POST"),
+        Page("playback:stop", method="POST"),
+        Page("requests:withdraw", method="POST"),
+    ],
+)
+register_pages(
+    name="evidence-export",
+    make=page_evidence_export,
+    pages=[Page("requests:export_progress"), Page("requests:download", method="POST")],
 )

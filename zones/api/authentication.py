@@ -19,6 +19,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Malformed Authorization header: expected 'Bearer <token>'."))
         key = header[1]
+        # Before any actor exists: the token is found by its secret's digest, which is the proof of who calls.
         token = ApiToken.objects.select_related("user", "organisation").filter(key_hash=ApiToken.hash_key(key)).first()
         if token is None:
             raise exceptions.AuthenticationFailed(_("Unknown API token."))

@@ -12,7 +12,7 @@ PAGE_SIZE = 50
 
 
 def _mine(request):
-    return Notification.objects.filter(recipient=request.user, organisation=request.actor.organisation)
+    return Notification.objects.for_actor(request.actor, "view")
 
 
 def notification_list_view(request):

@@ -87,8 +87,9 @@ def member_list_view(request):
 @require_POST
 @step_up_required
 def membership_disable_view(request, pk):
-    _require_chief(request)
+    # Looked up first: a membership the person may not manage answers 404 for every role, as a missing one does.
     membership = selectors.membership_get(actor=request.actor, pk=pk, action="manage")
+    _require_chief(request)
     form = MembershipDisableForm(request.POST)
     if membership.user_id == request.user.pk:
         form.add_error(None, _("You cannot withdraw your own role. Ask another chief or a platform administrator."))
