@@ -28,8 +28,8 @@ def _list_or_dash(items):
 
 
 def render_version(*, version, state, terms, scope, signatures):
-    """The PDF bytes. `terms` is the plain-words text of the version (views.version_terms), `scope` its summary
-    (views.scope_summary), `signatures` its signatures with their keys."""
+    """The PDF bytes. `terms` is the plain-words text of the version (conventions.terms.version_terms), `scope`
+    its summary (conventions.terms.scope_summary), `signatures` its signatures with their keys."""
     convention = version.convention
     style = styles()
 

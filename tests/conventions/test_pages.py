@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
-from conventions import services
+from conventions import services, terms
 from conventions.models import Convention, ConventionEvent, ConventionVersion, Purpose
 from conventions.policy import convention_state
 from tests.factories import CameraFactory, CameraGroupFactory, MunicipalityFactory, OrganisationFactory, totp_code
@@ -415,7 +415,7 @@ def test_pdf_is_a_pdf_carrying_the_document_hash(setting, active, signed_in, lan
 
 
 def test_pdf_draws_accented_text_with_the_built_in_fonts(setting, make_convention):
-    from conventions import pdf, views
+    from conventions import pdf
 
     convention = make_convention(
         actor(setting.provider_chief), setting.consumer, legal_basis="Arrêté royal; Loi caméras — art. 9 → ï ë ç é"
@@ -424,8 +424,8 @@ def test_pdf_draws_accented_text_with_the_built_in_fonts(setting, make_conventio
     content = pdf.render_version(
         version=version,
         state=convention_state(convention),
-        terms=views.version_terms(version),
-        scope=views.scope_summary(version),
+        terms=terms.version_terms(version),
+        scope=terms.scope_summary(version),
         signatures=list(version.signatures.all()),
     )
     assert content.startswith(b"%PDF") and b"/Helvetica" in content and b"FontFile" not in content
