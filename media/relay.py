@@ -279,7 +279,6 @@ class RelaySupervisor:
         for camera_id, child in list(self.children.items()):
             if camera_id not in wanted:
                 self._stop(camera_id)
-                self._publish(camera_id, state=IDLE, pid=None, retry_at=None, failures=0, problem="", message="")
             else:
                 self._watch(child)
 
@@ -307,9 +306,9 @@ class RelaySupervisor:
             return
         playlist = child.folder / PLAYLIST
         if not child.running:
-            if playlist.exists():
-                child.running = True
+            if playlist.exists():  # published first: whoever sees it running finds its row saying so
                 self._publish(child.camera_id, state=RUNNING, problem="", message="", retry_at=None)
+                child.running = True
             elif time.monotonic() - child.started > self.start_timeout:
                 self._failed(child, f"no segment within {self.start_timeout:g} s", kill=True)
             return
@@ -357,12 +356,17 @@ class RelaySupervisor:
         self._publish(camera_id, **values)
 
     def _stop(self, camera_id):
+        """Nobody watches any more: stop ffmpeg and wait for it, remove its folder, publish that the relay is idle,
+        and only then forget the child, so that whoever sees it gone from `children` finds its process, its folder
+        and its state gone too."""
         child = self.children[camera_id]
         terminate(child.process)
-        del self.children[camera_id]
-        shutil.rmtree(child.folder, ignore_errors=True)
+        if not _remove_folder(child.folder):
+            log.warning("Live relay: camera %s: could not remove %s", camera_id, child.folder)
         with contextlib.suppress(OSError):
             child.log_path.unlink()
+        self._publish(camera_id, state=IDLE, pid=None, retry_at=None, failures=0, problem="", message="")
+        del self.children[camera_id]
         self._retries.pop(camera_id, None)
         log.info("Live relay: camera %s: nobody watches any more; ffmpeg stopped", camera_id)
 
@@ -370,8 +374,8 @@ class RelaySupervisor:
         """ffmpeg exited (or is killed for stalling): say why, and try again after the backoff."""
         if kill:
             terminate(child.process)
+        _remove_folder(child.folder)  # the view answers "not ready" until the next playlist
         del self.children[child.camera_id]
-        shutil.rmtree(child.folder, ignore_errors=True)  # the view answers "not ready" until the next playlist
         lines = [line for line in redact(log_tail(child.log_path), child.secrets).splitlines() if line.strip()]
         detail = lines[-1].strip() if lines else why
         ran = time.monotonic() - child.started
@@ -451,6 +455,17 @@ class RelaySupervisor:
                 log.warning("Live relay: stopping a stray ffmpeg (pid %s) left in %s", entry.name, cwd)
                 with contextlib.suppress(OSError):
                     os.kill(int(entry.name), signal.SIGKILL)
+
+
+def _remove_folder(path, attempts=5, pause=0.05):
+    """Remove a folder and everything in it; True once it is gone. Tried again while it is still there: rmtree gives
+    up on a folder whose content changes while it empties it. Callers make sure its ffmpeg has exited first."""
+    for attempt in range(attempts):
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.lexists(path):
+            return True
+        time.sleep(pause * (attempt + 1))
+    return False
 
 
 def _mtime(entry):
