@@ -64,8 +64,9 @@ from audit.access import AccessAction, AccessRecord, record_access
 from cameras.models import Camera
 from conventions.models import ConventionVersion, Mode
 from conventions.scope import in_force, scope_q
+from media.ffmpeg import RTSP_TIMEOUT_SECONDS, binary, media_duration, segment_command
 from media.models import RecordingSegment, RecordingStream
-from media.processes import log_tail, public_uri, redact, start_child, stream_uri, terminate, with_pdeathsig
+from media.processes import log_tail, public_uri, redact, start_child, stream_uri, terminate
 from media.recording import recording_root
 
 __all__ = [
@@ -82,8 +83,8 @@ GIVE_UP_AFTER_FAILURES = 10  # failures in a row (about 5 minutes of retries) af
 
 INCOMING = ".incoming"  # per camera: the run folders ffmpeg writes into
 SEGMENT_LIST = "segments.csv"
-RUN_SEGMENT = re.compile(r"^\d{6}\.ts$")  # what ffmpeg writes (%06d.ts)
-RTSP_TIMEOUT_SECONDS = 5
+SEGMENT_PATTERN = "%06d.ts"
+RUN_SEGMENT = re.compile(r"^\d{6}\.ts$")  # what ffmpeg writes (SEGMENT_PATTERN)
 DRIFT_SECONDS = 1.0
 GAP_SECONDS = 0.5  # a jump between two recorded files longer than this is recorded as a gap
 State = RecordingStream.State
@@ -99,19 +100,10 @@ def _at(epoch):
 
 def ffmpeg_command(uri, *, segment_seconds, ffmpeg=None):
     """The ffmpeg command recording `uri` into the current folder (video only: the Camera Law forbids sound)."""
-    command = [
-        ffmpeg or shutil.which("ffmpeg") or "ffmpeg",
-        "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y",
-        "-timeout", str(RTSP_TIMEOUT_SECONDS * 1_000_000),  # RTSP socket I/O, including UDP silence
-        "-i", uri,
-        "-map", "0:v:0", "-c", "copy", "-an", "-sn", "-dn",
-        "-avoid_negative_ts", "make_zero", "-muxdelay", "0", "-muxpreload", "0",
-        "-f", "segment", "-segment_format", "mpegts", "-segment_time", str(segment_seconds),
-        "-reset_timestamps", "1",
-        "-segment_list", SEGMENT_LIST, "-segment_list_type", "csv",
-        "%06d.ts",
-    ]  # fmt: skip
-    return with_pdeathsig(command)  # a worker killed without stopping its children takes them with it
+    return segment_command(
+        uri, segment_pattern=SEGMENT_PATTERN, segment_seconds=segment_seconds, segment_list=SEGMENT_LIST,
+        executable=ffmpeg,
+    )  # fmt: skip
 
 
 def cameras_to_record(at=None):
@@ -138,19 +130,6 @@ def cameras_to_record(at=None):
     for pk in Camera.objects.filter(recorded_centrally=True).values_list("pk", flat=True):
         basis[pk].append("own")
     return {pk: tuple(sorted(labels)) for pk, labels in basis.items()}
-
-
-def ffprobe_duration(path, timeout=20):
-    """Seconds of media in a (possibly unfinished) segment file, or 0.0 if it cannot be read."""
-    ffprobe = shutil.which("ffprobe") or "ffprobe"
-    try:
-        result = subprocess.run(  # noqa: S603 - fixed arguments
-            [ffprobe, "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
-            capture_output=True, text=True, timeout=timeout,
-        )  # fmt: skip
-        return max(0.0, float(result.stdout.strip() or 0))
-    except (OSError, ValueError, subprocess.TimeoutExpired):
-        return 0.0
 
 
 class RecorderBusy(RuntimeError):
@@ -229,7 +208,7 @@ class RecorderSupervisor:
         self.max_starts_per_step = max_starts_per_step
         self.offline_backoff = offline_backoff  # the health sweep says the camera is down: look less often
         self.cameras_source = cameras or cameras_to_record
-        self.ffmpeg = ffmpeg or shutil.which("ffmpeg") or "ffmpeg"
+        self.ffmpeg = ffmpeg or binary()
         self.cameras = {}  # camera id -> _Camera (the cameras being recorded or retried)
         self.runs = {}  # camera id -> _Run
         self.wanted = {}
@@ -577,7 +556,7 @@ class RecorderSupervisor:
         for path in sorted(run.folder.glob("*.ts")):
             if not RUN_SEGMENT.match(path.name):
                 continue
-            duration = ffprobe_duration(path)
+            duration = media_duration(path)
             if duration <= 0.05:
                 path.unlink(missing_ok=True)
                 continue

@@ -33,8 +33,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from cameras.models import Camera
+from media.ffmpeg import binary, hls_command
 from media.models import RelayStream
-from media.processes import log_tail, public_uri, redact, start_child, stream_uri, terminate, with_pdeathsig
+from media.processes import log_tail, public_uri, redact, start_child, stream_uri, terminate
 
 __all__ = [
     "PLAYLIST",
@@ -52,11 +53,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 PLAYLIST = "index.m3u8"
-SEGMENT_NAME = re.compile(r"^seg\d{6,10}\.ts$")  # what ffmpeg writes (seg%06d.ts) and all the relay ever serves
+SEGMENT_PATTERN = "seg%06d.ts"
+SEGMENT_NAME = re.compile(r"^seg\d{6,10}\.ts$")  # what ffmpeg writes (SEGMENT_PATTERN) and all the relay ever serves
 SEGMENT_SECONDS = 1  # a target: segments end on keyframes, so a 1 s GOP gives 1 s segments
 LIST_SIZE = 6
 DELETE_THRESHOLD = 3  # segments kept after leaving the playlist, for players holding an older playlist
-RTSP_TIMEOUT_SECONDS = 5  # connecting, and waiting for packets: ffmpeg gives up after this much silence
 IDLE = RelayStream.State.IDLE
 STARTING = RelayStream.State.STARTING
 RUNNING = RelayStream.State.RUNNING
@@ -120,22 +121,11 @@ def forget_demand():
 
 
 def ffmpeg_command(uri, *, segment_seconds=SEGMENT_SECONDS, list_size=LIST_SIZE, ffmpeg=None):
-    """The ffmpeg command relaying `uri` into the current folder (video only, stream copy)."""
-    command = [
-        ffmpeg or shutil.which("ffmpeg") or "ffmpeg",
-        "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y",
-        "-timeout", str(RTSP_TIMEOUT_SECONDS * 1_000_000),  # RTSP socket I/O, including UDP silence
-        "-i", uri,
-        "-map", "0:v:0", "-c", "copy", "-an", "-sn", "-dn",
-        "-f", "hls",
-        "-hls_time", str(segment_seconds),
-        "-hls_list_size", str(list_size),
-        "-hls_delete_threshold", str(DELETE_THRESHOLD),
-        "-hls_flags", "delete_segments+omit_endlist+temp_file+independent_segments+program_date_time",
-        "-hls_segment_filename", "seg%06d.ts",
-        PLAYLIST,
-    ]  # fmt: skip
-    return with_pdeathsig(command)  # if the worker dies without stopping its children, the kernel ends them
+    """The ffmpeg command relaying `uri` into the current folder (video only, stream copy), under setpriv."""
+    return hls_command(
+        uri, playlist=PLAYLIST, segment_pattern=SEGMENT_PATTERN, segment_seconds=segment_seconds,
+        list_size=list_size, delete_threshold=DELETE_THRESHOLD, executable=ffmpeg,
+    )  # fmt: skip
 
 
 # --- The worker ---------------------------------------------------------------------------------------------------
@@ -191,7 +181,7 @@ class RelaySupervisor:
         self.sweep_seconds = sweep_seconds
         self.segment_seconds = segment_seconds
         self.list_size = list_size
-        self.ffmpeg = ffmpeg or shutil.which("ffmpeg") or "ffmpeg"
+        self.ffmpeg = ffmpeg or binary()
         self.children = {}  # camera id -> _Child
         self._retries = {}  # camera id -> _Retry
         self._last_sweep = 0.0
