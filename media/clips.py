@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from media.ffmpeg import clip_command, first_timestamp
+
 __all__ = ["ClipError", "Segment", "cut_clip", "watermark_font"]
 
 FONTS = (
@@ -52,23 +54,11 @@ def _escape_concat(path):
     return str(path).replace("'", "'\\''")
 
 
-def _escape_drawtext(text):
-    # drawtext's own escaping: backslash, colon, quote and percent are special.
-    for char in ("\\", ":", "'", "%"):
-        text = text.replace(char, "\\" + char)
-    return text
-
-
 def _first_timestamp(path):
-    """The file's first presentation time in seconds (0.0 when ffprobe cannot tell)."""
-    result = subprocess.run(  # noqa: S603 - fixed ffprobe arguments, no shell
-        ["ffprobe", "-v", "error", "-show_entries", "format=start_time", "-of", "csv=p=0", str(path)],  # noqa: S607
-        capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
     try:
-        return float(result.stdout.strip())
-    except ValueError:
-        return 0.0
+        return first_timestamp(path)
+    except subprocess.TimeoutExpired as exc:
+        raise ClipError(f"ffprobe could not read {Path(path).name} in time.") from exc
 
 
 def cut_clip(segments, window_start, window_end, dest, *, exact=False, watermark="", timeout=3600):
@@ -100,21 +90,8 @@ def cut_clip(segments, window_start, window_end, dest, *, exact=False, watermark
                 lines.append(f"outpoint {first + (window_end - segment.start).total_seconds():.6f}")
         listing.write_text("\n".join(lines) + "\n")
         partial = Path(work) / ("clip" + dest.suffix)
-        command = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-                   "-f", "concat", "-safe", "0", "-i", str(listing)]  # fmt: skip
-        if exact or watermark:
-            filters = []
-            if watermark:
-                filters.append(
-                    f"drawtext=fontfile={watermark_font()}:text='{_escape_drawtext(watermark)}'"
-                    ":fontcolor=white@0.85:fontsize=h/28:box=1:boxcolor=black@0.45:boxborderw=6:x=12:y=h-th-18"
-                )
-            command += (["-vf", ",".join(filters)] if filters else []) + [
-                "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-c:a", "copy",
-            ]  # fmt: skip
-        else:
-            command += ["-c", "copy"]
-        command += ["-map", "0", "-movflags", "+faststart", str(partial)]
+        font = watermark_font() if watermark else None
+        command = clip_command(listing, partial, reencode=exact, watermark_text=watermark, font=font)
         try:
             result = subprocess.run(  # noqa: S603 - fixed ffmpeg arguments, no shell
                 command, capture_output=True, text=True, timeout=timeout, preexec_fn=die_with_parent

@@ -4,14 +4,26 @@ address with its credentials, keeping those credentials out of logs, starting a 
 import contextlib
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
+import time
 from urllib.parse import urlsplit, urlunsplit
 
 from cameras.crypto import camera_credentials, uri_with_credentials
 
-__all__ = ["log_tail", "public_uri", "redact", "start_child", "stream_uri", "terminate", "with_pdeathsig"]
+__all__ = [
+    "log_tail",
+    "printable",
+    "public_uri",
+    "redact",
+    "start_child",
+    "stream_uri",
+    "terminate",
+    "terminate_all",
+    "with_pdeathsig",
+]
 
 
 def stream_uri(camera):
@@ -25,6 +37,7 @@ def stream_uri(camera):
 
 
 def redact(text, secrets):
+    """`text` with every secret replaced by ***, and any user information of an RTSP address too."""
     for secret in secrets:
         text = text.replace(secret, "***")
     # Any other user information in a URL, just in case.
@@ -32,6 +45,7 @@ def redact(text, secrets):
 
 
 def public_uri(uri):
+    """`uri` without its user information (user name and password)."""
     parts = urlsplit(uri)
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
@@ -60,7 +74,15 @@ def start_child(command, folder, log_path):
         )
 
 
+def printable(command, secrets):
+    """A command line as a shell would read it, for logs: credentials removed."""
+    return redact(shlex.join(str(part) for part in command), secrets)
+
+
 def log_tail(path, size=2000):
+    """The last `size` bytes of a child's log as text ("" if there is none)."""
+    if path is None:
+        return ""
     try:
         with open(path, "rb") as handle:
             handle.seek(0, os.SEEK_END)
@@ -71,14 +93,23 @@ def log_tail(path, size=2000):
 
 
 def terminate(process, grace=3.0):
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(OSError):
-        process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
+    """Stop `process` and wait until it has exited: TERM, then KILL after `grace` seconds."""
+    terminate_all([process], grace)
+
+
+def terminate_all(processes, grace=3.0):
+    """Stop all `processes` at once and wait until each has exited: TERM to all, then KILL to those still running
+    after `grace` seconds. They stop in parallel, each flushing what it was writing."""
+    running = [p for p in processes if p is not None and p.poll() is None]
+    for process in running:
         with contextlib.suppress(OSError):
-            process.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=5)
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for process in running:
+        try:
+            process.wait(timeout=max(0.01, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(OSError):
+                process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=5)

@@ -13,7 +13,6 @@ player shows true times."""
 import contextlib
 import math
 import os
-import shutil
 import subprocess
 import time
 import uuid
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from media import gates
+from media.ffmpeg import playback_cut_command
 from media.models import RecordingSegment
 from media.recording import recording_root
 
@@ -130,11 +130,7 @@ def _cut(path, row, offset, seconds):
         return cut
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
-    command = [
-        shutil.which("ffmpeg") or "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-        "-ss", f"{offset:.6f}", "-i", str(path), "-t", f"{seconds:.6f}", "-map", "0:v", "-c", "copy",
-        "-avoid_negative_ts", "make_zero", "-muxdelay", "0", "-muxpreload", "0", "-f", "mpegts", str(partial),
-    ]  # fmt: skip
+    command = playback_cut_command(path, partial, offset=offset, seconds=seconds)
     try:
         result = subprocess.run(command, capture_output=True, timeout=60)  # noqa: S603 - fixed arguments
     except (OSError, subprocess.TimeoutExpired):

@@ -14,27 +14,23 @@ The relay writes nothing to the access log: the live session's consultation entr
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import logging
 import os
 import re
-import shutil
-import signal
-import subprocess
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
-from django.db.models import F, Q
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cameras.models import Camera
+from media.ffmpeg import hls_command
 from media.models import RelayStream
-from media.processes import log_tail, public_uri, redact, start_child, stream_uri, terminate, with_pdeathsig
+from media.supervisor import Child, Supervisor, WorkerBusy, remove_folder
 
 __all__ = [
     "PLAYLIST",
@@ -49,14 +45,12 @@ __all__ = [
     "want",
 ]
 
-log = logging.getLogger(__name__)
-
 PLAYLIST = "index.m3u8"
-SEGMENT_NAME = re.compile(r"^seg\d{6,10}\.ts$")  # what ffmpeg writes (seg%06d.ts) and all the relay ever serves
+SEGMENT_PATTERN = "seg%06d.ts"
+SEGMENT_NAME = re.compile(r"^seg\d{6,10}\.ts$")  # what ffmpeg writes (SEGMENT_PATTERN) and all the relay ever serves
 SEGMENT_SECONDS = 1  # a target: segments end on keyframes, so a 1 s GOP gives 1 s segments
 LIST_SIZE = 6
 DELETE_THRESHOLD = 3  # segments kept after leaving the playlist, for players holding an older playlist
-RTSP_TIMEOUT_SECONDS = 5  # connecting, and waiting for packets: ffmpeg gives up after this much silence
 IDLE = RelayStream.State.IDLE
 STARTING = RelayStream.State.STARTING
 RUNNING = RelayStream.State.RUNNING
@@ -65,10 +59,12 @@ Problem = RelayStream.Problem
 
 
 def relay_root():
+    """Where the relay writes (PORTAL_RELAY_ROOT), and where the web side reads."""
     return Path(settings.PORTAL_RELAY_ROOT)
 
 
 def camera_folder(camera_id, root=None):
+    """The folder where the relay of `camera_id` writes its playlist and segments."""
     return Path(root or relay_root()) / str(int(camera_id))
 
 
@@ -120,51 +116,35 @@ def forget_demand():
 
 
 def ffmpeg_command(uri, *, segment_seconds=SEGMENT_SECONDS, list_size=LIST_SIZE, ffmpeg=None):
-    """The ffmpeg command relaying `uri` into the current folder (video only, stream copy)."""
-    command = [
-        ffmpeg or shutil.which("ffmpeg") or "ffmpeg",
-        "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y",
-        "-timeout", str(RTSP_TIMEOUT_SECONDS * 1_000_000),  # RTSP socket I/O, including UDP silence
-        "-i", uri,
-        "-map", "0:v:0", "-c", "copy", "-an", "-sn", "-dn",
-        "-f", "hls",
-        "-hls_time", str(segment_seconds),
-        "-hls_list_size", str(list_size),
-        "-hls_delete_threshold", str(DELETE_THRESHOLD),
-        "-hls_flags", "delete_segments+omit_endlist+temp_file+independent_segments+program_date_time",
-        "-hls_segment_filename", "seg%06d.ts",
-        PLAYLIST,
-    ]  # fmt: skip
-    return with_pdeathsig(command)  # if the worker dies without stopping its children, the kernel ends them
+    """The ffmpeg command relaying `uri` into the current folder (video only, stream copy), under setpriv."""
+    return hls_command(
+        uri, playlist=PLAYLIST, segment_pattern=SEGMENT_PATTERN, segment_seconds=segment_seconds,
+        list_size=list_size, delete_threshold=DELETE_THRESHOLD, executable=ffmpeg,
+    )  # fmt: skip
 
 
 # --- The worker ---------------------------------------------------------------------------------------------------
 
 
-class RelayBusy(RuntimeError):
+class RelayBusy(WorkerBusy):
     """Another relay worker already uses this folder."""
 
 
 @dataclass
-class _Child:
-    camera_id: int
-    process: subprocess.Popen
-    folder: Path
-    log_path: Path
-    secrets: list = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)
+class _Child(Child):
     running: bool = False  # its first playlist appeared
 
 
-@dataclass
-class _Retry:
-    failures: int
-    at: float  # monotonic
+class RelaySupervisor(Supervisor):
+    """The relay's policy: a camera is relayed while someone watches it (`RelayStream.wanted_until` is ahead), its
+    child is watched for a first playlist and for stalls, and the disk is swept. The loop, the lock, the children
+    and the retries are the shared Supervisor's."""
 
-
-class RelaySupervisor:
-    """Starts, watches and stops one ffmpeg per wanted camera. `run(stop_event)` loops until the event is set (in
-    the worker's main thread, or a background thread in tests) and always stops every child before returning."""
+    name = "Live relay"
+    lock_name = ".worker.lock"
+    busy_error = RelayBusy
+    streams = RelayStream
+    child_type = _Child
 
     def __init__(
         self,
@@ -181,92 +161,50 @@ class RelaySupervisor:
         list_size=LIST_SIZE,
         ffmpeg=None,
     ):
-        self.root = Path(root or relay_root())
-        self.poll_seconds = poll_seconds
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
+        super().__init__(
+            root or relay_root(), poll_seconds=poll_seconds, backoff_base=backoff_base, backoff_cap=backoff_cap,
+            ffmpeg=ffmpeg,
+        )  # fmt: skip
         self.start_timeout = start_timeout
         self.stall_seconds = stall_seconds
         self.stable_seconds = stable_seconds
         self.sweep_seconds = sweep_seconds
         self.segment_seconds = segment_seconds
         self.list_size = list_size
-        self.ffmpeg = ffmpeg or shutil.which("ffmpeg") or "ffmpeg"
-        self.children = {}  # camera id -> _Child
-        self._retries = {}  # camera id -> _Retry
         self._last_sweep = 0.0
-        self._lock_file = None
 
-    # ---- life cycle
+    # ---- the policy's hooks
 
-    def run(self, stop_event=None):
-        stop_event = stop_event or threading.Event()
-        self._open()
-        log.info("Live relay worker started in %s", self.root)
-        try:
-            while not stop_event.is_set():
-                try:
-                    self.step()
-                except DatabaseError:
-                    log.exception("Live relay: database error; trying again")
-                    with contextlib.suppress(Exception):
-                        connection.close()
-                    stop_event.wait(1.0)
-                except Exception:  # one bad camera or a full disk must not stop the relays of the others
-                    log.exception("Live relay: unexpected error; going on")
-                    stop_event.wait(1.0)
-                stop_event.wait(self.poll_seconds)
-        finally:
-            self.shutdown()
-            log.info("Live relay worker stopped")
+    def command(self, uri):
+        return ffmpeg_command(uri, segment_seconds=self.segment_seconds, list_size=self.list_size, ffmpeg=self.ffmpeg)
 
-    def _open(self):
-        self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / "logs").mkdir(exist_ok=True)
-        self._lock_file = open(self.root / ".worker.lock", "w")  # noqa: SIM115 - held for the worker's life
-        try:
-            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            self._lock_file.close()
-            self._lock_file = None
-            raise RelayBusy(f"another relay worker uses {self.root}") from exc
+    def child_folder(self, camera_id):
+        return camera_folder(camera_id, self.root)
+
+    def is_child_folder(self, path):
+        return path.parent == self.root.resolve()
+
+    def problem_values(self, problem):
+        return {"problem": Problem(problem)}
+
+    def recover(self):
         # Whatever a previous worker left: its children died with it (pdeathsig); its folders and states go.
-        self._kill_strays()
         for folder in self._camera_folders():
-            shutil.rmtree(folder, ignore_errors=True)
+            remove_folder(folder)
         RelayStream.objects.exclude(state=IDLE).update(state=IDLE, pid=None, retry_at=None, failures=0)
 
-    def shutdown(self):
-        """Stop every child (TERM, then KILL), remove their folders, mark their relays idle. Idempotent."""
-        children, self.children = self.children, {}
-        for child in children.values():
-            with contextlib.suppress(OSError):
-                child.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 3.0
-        for child in children.values():
-            try:
-                child.process.wait(timeout=max(0.01, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(OSError):
-                    child.process.kill()
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    child.process.wait(timeout=5)
-            shutil.rmtree(child.folder, ignore_errors=True)
-        self._retries.clear()
+    def release_all(self):
+        super().release_all()
         try:  # nothing runs or retries without a worker
             RelayStream.objects.exclude(state=IDLE).update(state=IDLE, pid=None, retry_at=None, failures=0)
         except DatabaseError:
-            log.warning("Live relay: could not mark the relays idle on the way out")
-        with contextlib.suppress(Exception):
-            close_old_connections()
-            connection.close()
-        if self._lock_file is not None:
-            self._lock_file.close()
-            self._lock_file = None
+            self.log.warning("Live relay: could not mark the relays idle on the way out")
 
     # ---- one round
 
     def step(self):
+        """Which cameras are wanted now (watched within the grace period): start those without a child, watch the
+        others, stop the children of cameras nobody watches any more, and sweep the disk now and then."""
         now = timezone.now()
         rows = {
             row["camera_id"]: row
@@ -278,25 +216,23 @@ class RelaySupervisor:
 
         for camera_id, child in list(self.children.items()):
             if camera_id not in wanted:
-                self._stop(camera_id)
-                self._publish(camera_id, state=IDLE, pid=None, retry_at=None, failures=0, problem="", message="")
+                self._stop(child)
             else:
                 self._watch(child)
 
-        mono = time.monotonic()
         for camera_id in sorted(wanted - set(self.children)):
-            retry = self._retries.get(camera_id)
-            if retry is None or mono >= retry.at:
+            if self.retry_due(camera_id):
                 self._start(camera_id)
 
         for camera_id, row in rows.items():
             if camera_id not in wanted and camera_id not in self.children and row["state"] != IDLE:
-                self._retries.pop(camera_id, None)
-                self._publish(camera_id, state=IDLE, pid=None, retry_at=None, failures=0)
-        for camera_id in list(self._retries):
+                self.retries.pop(camera_id, None)
+                self.publish(camera_id, state=IDLE, pid=None, retry_at=None, failures=0)
+        for camera_id in list(self.retries):
             if camera_id not in wanted:
-                del self._retries[camera_id]
+                del self.retries[camera_id]
 
+        mono = time.monotonic()
         if mono - self._last_sweep >= self.sweep_seconds:
             self._last_sweep = mono
             self.sweep()
@@ -307,94 +243,46 @@ class RelaySupervisor:
             return
         playlist = child.folder / PLAYLIST
         if not child.running:
-            if playlist.exists():
+            if playlist.exists():  # published first: whoever sees it running finds its row saying so
+                self.publish(child.camera_id, state=RUNNING, problem="", message="", retry_at=None)
                 child.running = True
-                self._publish(child.camera_id, state=RUNNING, problem="", message="", retry_at=None)
             elif time.monotonic() - child.started > self.start_timeout:
-                self._failed(child, f"no segment within {self.start_timeout:g} s", kill=True)
+                self._failed(child, f"no segment within {self.start_timeout:g} s")
             return
         try:
             age = time.time() - playlist.stat().st_mtime
         except OSError:
             age = float("inf")
         if age > self.stall_seconds:
-            self._failed(child, f"the playlist has not changed for {self.stall_seconds:g} s", kill=True)
+            self._failed(child, f"the playlist has not changed for {self.stall_seconds:g} s")
 
     # ---- starting and stopping ffmpeg
 
     def _start(self, camera_id):
         camera = Camera.objects.filter(pk=camera_id).only("rtsp_main_uri", "rtsp_sub_uri", "credentials_encrypted")
         camera = camera.first()
-        previous = self._retries.get(camera_id)
-        if camera is None:
-            return
-        try:
-            uri, secrets = stream_uri(camera)
-        except Exception:  # an undecryptable credential must not stop the worker
-            log.exception("Live relay: camera %s: cannot read its credentials", camera_id)
-            uri, secrets = "", []
-        if not uri:
-            self._retry_later(camera_id, previous, Problem.NO_ADDRESS, "no RTSP address", at_least=self.backoff_cap)
-            return
-        folder = camera_folder(camera_id, self.root)
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        log_path = self.root / "logs" / f"{camera_id}.log"
-        command = ffmpeg_command(uri, segment_seconds=self.segment_seconds, list_size=self.list_size,
-                                 ffmpeg=self.ffmpeg)  # fmt: skip
-        try:
-            process = start_child(command, folder, log_path)
-        except OSError as exc:  # ffmpeg missing, no more processes...
-            log.error("Live relay: camera %s: ffmpeg could not start: %s", camera_id, exc)
-            shutil.rmtree(folder, ignore_errors=True)
-            self._retry_later(camera_id, previous, Problem.NO_ANSWER, f"ffmpeg could not start: {exc}")
-            return
-        self.children[camera_id] = _Child(camera_id, process, folder, log_path, secrets)
-        log.info("Live relay: camera %s: ffmpeg %s started for %s", camera_id, process.pid, public_uri(uri))
-        values = {"state": STARTING, "pid": process.pid, "started_at": timezone.now(), "retry_at": None}
-        if previous is not None:
-            values["restarts"] = F("restarts") + 1
-        self._publish(camera_id, **values)
+        if camera is not None:
+            self.start(camera_id, camera, started_at=timezone.now())
 
-    def _stop(self, camera_id):
-        child = self.children[camera_id]
-        terminate(child.process)
-        del self.children[camera_id]
-        shutil.rmtree(child.folder, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            child.log_path.unlink()
-        self._retries.pop(camera_id, None)
-        log.info("Live relay: camera %s: nobody watches any more; ffmpeg stopped", camera_id)
+    def _stop(self, child):
+        # Its folder and its idle state are gone and published before it leaves `children`.
+        self.end_child(child, state=IDLE, pid=None, retry_at=None, failures=0, problem="", message="")
+        self.forget(child.camera_id)
+        self.log.info("Live relay: camera %s: nobody watches any more; ffmpeg stopped", child.camera_id)
 
-    def _failed(self, child, why, *, kill=False):
-        """ffmpeg exited (or is killed for stalling): say why, and try again after the backoff."""
-        if kill:
-            terminate(child.process)
-        del self.children[child.camera_id]
-        shutil.rmtree(child.folder, ignore_errors=True)  # the view answers "not ready" until the next playlist
-        lines = [line for line in redact(log_tail(child.log_path), child.secrets).splitlines() if line.strip()]
+    def _failed(self, child, why):
+        """ffmpeg exited (or is stopped for stalling): say why, and try again after the backoff."""
+        self.end_child(child)  # the view answers "not ready" until the next playlist
+        lines = self.child_output(child)
         detail = lines[-1].strip() if lines else why
         ran = time.monotonic() - child.started
         stable = child.running and ran >= self.stable_seconds  # it had been working: restart at once
-        previous = None if stable else self._retries.get(child.camera_id)
         problem = Problem.INTERRUPTED if child.running else Problem.NO_ANSWER
-        log.warning(
+        self.log.warning(
             "Live relay: camera %s: %s after %.1f s (%s); output:\n%s",
             child.camera_id, why, ran, problem, "\n".join(lines[-10:]) or "(nothing)",
         )  # fmt: skip
-        self._retry_later(child.camera_id, previous, problem, f"{why}: {detail}", immediate=stable)
-
-    def _retry_later(self, camera_id, previous, problem, message, *, at_least=0.0, immediate=False):
-        failures = (previous.failures if previous else 0) + 1
-        delay = 0.0 if immediate else max(at_least, min(self.backoff_cap, self.backoff_base * 2 ** (failures - 1)))
-        self._retries[camera_id] = _Retry(failures, time.monotonic() + delay)
-        self._publish(
-            camera_id, state=RETRYING, problem=problem, message=message[:300], pid=None, failures=failures,
-            retry_at=timezone.now() + timedelta(seconds=delay),
-        )  # fmt: skip
-
-    def _publish(self, camera_id, **values):
-        RelayStream.objects.filter(camera_id=camera_id).update(updated_at=timezone.now(), **values)
+        self.retry_later(child.camera_id, f"{why}: {detail}", problem=problem, stable=stable)
 
     # ---- disk
 
@@ -411,7 +299,7 @@ class RelaySupervisor:
         for folder in self._camera_folders():
             camera_id = int(folder.name)
             if camera_id not in self.children:
-                shutil.rmtree(folder, ignore_errors=True)
+                remove_folder(folder, attempts=1)
                 continue
             try:
                 listed = set(playlist_segments((folder / PLAYLIST).read_text()))
@@ -434,23 +322,6 @@ class RelaySupervisor:
                     log_path.unlink()
                 elif log_path.stat().st_size > 1_000_000:  # opened for appending: ffmpeg goes on at 0
                     os.truncate(log_path, 0)
-
-    def _kill_strays(self):
-        """ffmpeg processes relaying into this root that no worker owns (a worker killed where pdeathsig is
-        missing): found through /proc by their working directory."""
-        root = str(self.root.resolve())
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit() or int(entry.name) == os.getpid():
-                continue
-            try:
-                cwd = os.readlink(entry / "cwd")
-                name = (entry / "comm").read_text().strip()
-            except OSError:
-                continue
-            if name == "ffmpeg" and Path(cwd).parent == Path(root):
-                log.warning("Live relay: stopping a stray ffmpeg (pid %s) left in %s", entry.name, cwd)
-                with contextlib.suppress(OSError):
-                    os.kill(int(entry.name), signal.SIGKILL)
 
 
 def _mtime(entry):

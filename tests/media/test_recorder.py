@@ -134,11 +134,12 @@ def test_a_camera_failing_again_and_again_is_tried_only_every_few_minutes(tmp_pa
     from tests.factories import CameraFactory
 
     supervisor = RecorderSupervisor(tmp_path, backoff_base=1.0, backoff_cap=60.0, offline_backoff=300.0)
-    state = _Camera(camera=CameraFactory(status="online"))
+    camera = CameraFactory(status="online")
+    supervisor.cameras[camera.pk] = _Camera(camera)
     delays = []
     for _ in range(GIVE_UP_AFTER_FAILURES + 2):
         before = time.monotonic()
-        supervisor._retry_later(state, "ffmpeg exited")
-        delays.append(round(state.retry_at - before))
+        supervisor.retry_later(camera.pk, "ffmpeg exited")
+        delays.append(round(supervisor.retries[camera.pk].at - before))
     assert delays[:7] == [1, 2, 4, 8, 16, 32, 60]
     assert delays[GIVE_UP_AFTER_FAILURES:] == [300, 300]
