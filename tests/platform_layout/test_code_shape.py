@@ -8,11 +8,6 @@ ROOT = Path(__file__).resolve().parents[2]
 MAX_LINES = 600
 NOT_MEASURED = {".venv", "node_modules", "migrations", "benchmarks", "data"}
 
-# Being split right now by the engineers who are editing them; empty this once their work is merged.
-TEMPORARILY_ALLOWED = {
-    "media/recorder.py",
-}
-
 NOT_APPS = {"config", "common", "tests", "benchmarks"}  # settings, a plain shared package, tests, benchmarks
 
 
@@ -29,19 +24,8 @@ def line_count(relative):
 
 
 def test_no_python_module_is_longer_than_600_lines():
-    too_long = {
-        str(relative): lines
-        for relative in python_modules()
-        if (lines := line_count(relative)) > MAX_LINES and str(relative) not in TEMPORARILY_ALLOWED
-    }
+    too_long = {str(relative): lines for relative in python_modules() if (lines := line_count(relative)) > MAX_LINES}
     assert too_long == {}, f"split these modules by subject (at most {MAX_LINES} lines): {too_long}"
-
-
-def test_the_temporary_allowances_are_still_needed():
-    split_already = {
-        name for name in TEMPORARILY_ALLOWED if not (ROOT / name).is_file() or line_count(Path(name)) <= MAX_LINES
-    }
-    assert split_already == set(), "these modules are short enough now: remove them from TEMPORARILY_ALLOWED"
 
 
 def top_level_packages():
