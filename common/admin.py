@@ -59,3 +59,21 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         if obj is not None and self.detail_prefetch:
             prefetch_related_objects([obj], *self.detail_prefetch)
         return obj
+
+
+class ReadOnlyTabularInline(admin.TabularInline):
+    """Related rows shown on their parent's page and never written there (their own services or pages write them)."""
+
+    extra = 0
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields or ()
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

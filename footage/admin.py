@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import Prefetch
 
 from cameras.models import Camera
-from common.admin import ReadOnlyAdmin
+from common.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from footage.models import Approval, EvidenceExport, FootageRequest, GatewayConnection, LiveSession, PlaybackToken
 
 
@@ -28,20 +28,9 @@ class GatewayConnectionAdmin(ReadOnlyAdmin):
     search_fields = ["gateway_id"]
 
 
-class ApprovalInline(admin.TabularInline):
+class ApprovalInline(ReadOnlyTabularInline):
     model = Approval
-    extra = 0
     fields = ["approver_name", "decision", "reason", "at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FootageRequest)

@@ -10,7 +10,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from common.admin import ReadOnlyAdmin
+from common.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from zones import services
 from zones.models import (
     ApiToken,
@@ -46,23 +46,12 @@ class MunicipalityAdmin(admin.ModelAdmin):
 MEMBERSHIP_STATE_FIELDS = ["is_active", "disabled_at", "disabled_reason"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyTabularInline):
     """The person's roles, read here; they are given and withdrawn on the membership pages."""
 
     model = Membership
-    extra = 0
     fields = ["organisation", "role", "municipality", *MEMBERSHIP_STATE_FIELDS]
-    readonly_fields = fields
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(User)
