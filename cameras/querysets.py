@@ -29,20 +29,17 @@ class CameraQuerySet(ScopedQuerySet):
         own = self.filter(owner=actor.organisation)
         if actor.has_role(Role.CHIEF):
             return own
-        from cameras.models import CameraGroup  # cameras.models builds its managers from this module
-
-        groups = CameraGroup.objects.delegated_to(user=actor.user, codename=MANAGE_GROUP, owner=actor.organisation)
+        group_model = self.model._meta.get_field("groups").related_model  # CameraGroup
+        groups = group_model.objects.delegated_to(user=actor.user, codename=MANAGE_GROUP, owner=actor.organisation)
         return own.filter(groups__in=groups).distinct()
 
 
 class CameraGroupQuerySet(ScopedQuerySet):
     def delegated_to(self, *, user, codename, owner=None):
         """Groups on which the person holds this delegated right (django-guardian's direct table)."""
-        from cameras.models import CameraGroupUserObjectPermission  # cameras.models builds its managers from here
-
-        group_ids = CameraGroupUserObjectPermission.objects.filter(user=user, permission__codename=codename).values(
-            "content_object_id"
-        )
+        # guardian's direct per-object table for groups (CameraGroupUserObjectPermission)
+        delegations = self.model._meta.get_field("cameragroupuserobjectpermission").related_model
+        group_ids = delegations.objects.filter(user=user, permission__codename=codename).values("content_object_id")
         groups = self.filter(pk__in=group_ids)
         return groups.filter(owner=owner) if owner is not None else groups
 

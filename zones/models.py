@@ -19,6 +19,7 @@ from zones.querysets import (
     NotificationQuerySet,
     OrganisationQuerySet,
 )
+from zones.roles import Role
 
 
 class LegalRegime(models.TextChoices):
@@ -105,16 +106,6 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
-
-
-class Role(models.TextChoices):
-    CHIEF = "chief", _("Chief")
-    OPERATOR = "operator", _("Operator")
-    APPROVER = "approver", _("Approver")
-    DPO = "dpo", _("Data protection officer")
-    MAYOR = "mayor", _("Mayor")
-    PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
-    SUPERVISOR = "supervisor", _("Supervisor (read-only logs)")
 
 
 class Membership(models.Model):

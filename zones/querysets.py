@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from common.scoping import ScopedQuerySet
+from zones.roles import Role
 
 __all__ = [
     "ApiTokenQuerySet",
@@ -16,8 +17,6 @@ __all__ = [
 
 
 def _is_chief(actor):
-    from zones.models import Role  # zones.models builds its managers from this module
-
     return actor.has_role(Role.CHIEF)
 
 

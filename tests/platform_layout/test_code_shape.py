@@ -1,5 +1,6 @@
 """The code's shape: no module grows past what a reader takes in at once, and every app has the same pieces."""
 
+import ast
 from pathlib import Path
 
 from django.apps import apps
@@ -49,3 +50,28 @@ def test_every_app_has_apps_py_and_an_admin_for_its_models():
         if list(apps.get_app_config(name).get_models()) and not (folder / "admin.py").is_file():
             missing.append(f"{name}/admin.py")
     assert missing == []
+
+
+# Imports inside functions, each for a real reason (start-up order, a slow optional library), never to hide an edge
+# between modules; AppConfig.ready() is where apps register with the apps below them.
+INNER_IMPORTS_ALLOWED = {
+    "config/wsgi.py": "settings are read once Django is set up by get_wsgi_application()",
+    "cameras/importing.py": "openpyxl is slow to import and only XLSX files need it",
+    "manage.py": "Django's own entry point: the settings module is chosen before Django is imported",
+}
+
+
+def test_no_import_hides_inside_a_function():
+    found = []
+    for relative in python_modules():
+        if relative.parts[0] in {"tests", "benchmarks"} or relative.name == "apps.py":
+            continue
+        if str(relative) in INNER_IMPORTS_ALLOWED:
+            continue
+        tree = ast.parse((ROOT / relative).read_text(), filename=str(relative))
+        for function in ast.walk(tree):
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                for node in ast.walk(function):
+                    if isinstance(node, ast.Import | ast.ImportFrom):
+                        found.append(f"{relative}:{node.lineno}")
+    assert found == [], f"imports inside functions (import at the top, or register from above): {found}"
