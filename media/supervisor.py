@@ -29,6 +29,7 @@ import signal
 import subprocess
 import threading
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -97,7 +98,7 @@ def remove_folder(path, attempts=5, pause=0.05):
     return False
 
 
-class Supervisor:
+class Supervisor(ABC):
     """Runs one ffmpeg per camera the policy wants, in `root`. `run(stop_event)` loops until the event is set (in the
     worker's main thread, or a background thread in tests) and always stops every child before returning."""
 
@@ -120,23 +121,23 @@ class Supervisor:
 
     # ---- the policy
 
+    @abstractmethod
     def step(self):
         """One round: look at what is wanted now, start, watch and stop children accordingly."""
-        raise NotImplementedError
 
+    @abstractmethod
     def command(self, uri):
         """The ffmpeg command (an argument list) for a camera's stream `uri`, run in the child's folder."""
-        raise NotImplementedError
 
+    @abstractmethod
     def child_folder(self, camera_id):
         """The folder a new child of `camera_id` writes into (emptied first)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def is_child_folder(self, path):
         """Whether `path` (resolved) has the shape of a child's folder of this worker's root."""
-        raise NotImplementedError
 
-    def recover(self):
+    def recover(self):  # noqa: B027 - an optional hook: the relay has nothing to recover
         """At start-up, with the lock held and strays stopped: deal with what a previous worker left."""
 
     def collect(self, child):
