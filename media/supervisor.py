@@ -42,6 +42,8 @@ from media.ffmpeg import binary
 from media.processes import log_tail, printable, public_uri, redact, start_child, stream_uri, terminate, terminate_all
 
 __all__ = [
+    "SignalStop",
+    "stop_on_signals",
     "INTERRUPTED",
     "NO_ADDRESS",
     "NO_ANSWER",
@@ -56,6 +58,44 @@ __all__ = [
 NO_ANSWER = "no_answer"
 INTERRUPTED = "interrupted"
 NO_ADDRESS = "no_address"
+
+
+class SignalStop:
+    """The stop flag of a worker process, set by its SIGTERM/SIGINT handler (`stop_on_signals`).
+
+    A signal handler runs in the main thread between two bytecodes, possibly while the worker's loop holds the lock
+    of a threading.Event it is waiting on: setting that Event from the handler then waits for that lock forever (the
+    recorder was seen hanging on SIGTERM this way). Setting this flag takes no lock; `wait` sleeps in short slices
+    (a signal cuts a sleep short), so the loop sees the flag within WAKE_SECONDS."""
+
+    WAKE_SECONDS = 0.2
+
+    def __init__(self):
+        self._stopped = False
+
+    def set(self):
+        self._stopped = True
+
+    def is_set(self):
+        return self._stopped
+
+    def wait(self, timeout):
+        deadline = time.monotonic() + timeout
+        while not self._stopped and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(self.WAKE_SECONDS, left))
+        return self._stopped
+
+
+def stop_on_signals():
+    """A SignalStop that SIGTERM and SIGINT set (call in the process's main thread)."""
+    stop = SignalStop()
+
+    def request_stop(signum, frame):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    return stop
 
 
 class WorkerBusy(RuntimeError):

@@ -5,13 +5,11 @@ In production it runs as its own process (platform/systemd/cctv-portal-recorder.
 ffmpeg children. Only one worker may use a recording folder at a time.
 """
 
-import signal
-import threading
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from media.recorder import RecorderBusy, RecorderSupervisor
+from media.supervisor import stop_on_signals
 
 
 class Command(BaseCommand):
@@ -34,13 +32,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, root=None, segment_seconds=None, refresh=30.0, **options):
-        stop = threading.Event()
-
-        def request_stop(signum, frame):
-            stop.set()
-
-        signal.signal(signal.SIGTERM, request_stop)
-        signal.signal(signal.SIGINT, request_stop)
+        stop = stop_on_signals()
         supervisor = RecorderSupervisor(
             root=root or settings.PORTAL_RECORDING_ROOT, segment_seconds=segment_seconds, refresh_seconds=refresh
         )

@@ -4,13 +4,11 @@ In production it runs as its own process (platform/systemd/cctv-portal-relay.ser
 ffmpeg children. Only one worker may use a relay folder at a time.
 """
 
-import signal
-import threading
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from media.relay import RelayBusy, RelaySupervisor
+from media.supervisor import stop_on_signals
 
 
 class Command(BaseCommand):
@@ -23,13 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--poll", type=float, default=0.2, help="Seconds between two looks at the demand.")
 
     def handle(self, *args, root=None, poll=0.2, **options):
-        stop = threading.Event()
-
-        def request_stop(signum, frame):
-            stop.set()
-
-        signal.signal(signal.SIGTERM, request_stop)
-        signal.signal(signal.SIGINT, request_stop)
+        stop = stop_on_signals()
         supervisor = RelaySupervisor(root=root or settings.PORTAL_RELAY_ROOT, poll_seconds=poll)
         self.stdout.write(f"Live relay worker in {supervisor.root} (stop with Ctrl-C or SIGTERM).")
         try:
