@@ -5,7 +5,6 @@ as a DISCLOSURE by the exporting person to their own organisation, one entry per
 (controller = that chain's organisation, or None for the PLATFORM chain), so every chain records what left it.
 """
 
-import csv
 import json
 from datetime import datetime
 from urllib.parse import urlencode
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from audit.access import PLATFORM_CHAIN, AccessAction, AccessLogUnavailable, AccessRecord, record_access
 from audit.chain import verify_chain
+from common.spreadsheets import csv_line_writer
 from conventions.models import Purpose
 from conventions.policy import can_read_log
 from oversight import anomalies, charts, report_pdf, reports, selectors
@@ -193,13 +193,6 @@ class _ExportEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
-class _Echo:
-    """A file-like object whose write returns the line: csv.writer then yields lines to stream."""
-
-    def write(self, value):
-        return value
-
-
 def _record_export(request, entries, file_format, filters):
     """Write the disclosure entries (one per chain in the export) before any byte leaves. Returns the number of
     entries exported."""
@@ -247,7 +240,7 @@ def _export(request, file_format):
     rows = entries.order_by(*ORDER).iterator(chunk_size=2000)
     stamp = timezone.localtime().strftime("%Y-%m-%d")
     if file_format == "csv":
-        writer = csv.writer(_Echo())
+        writer = csv_line_writer()
 
         def lines():
             yield writer.writerow(ENTRY_FIELDS)
