@@ -6,6 +6,7 @@ the import is all-or-nothing; `partial=True` writes the valid rows only; `dry_ru
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit, urlunsplit
@@ -72,10 +73,25 @@ def _decode(raw):
         ) from exc
 
 
+# Control characters no text field can hold (NUL above all: PostgreSQL refuses it); tab and line ends are fine.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_control_characters(header, rows):
+    for line, row in [(1, dict(zip(header, header, strict=False))), *rows]:
+        for column, value in row.items():
+            if CONTROL_CHARACTERS.search(value or "") or CONTROL_CHARACTERS.search(column or ""):
+                raise FileProblem(
+                    _("Line %(line)d, column “%(column)s” holds a control character (such as NUL) that no text can "
+                      "hold. Remove it and try again.") % {"line": line, "column": CONTROL_CHARACTERS.sub("?", column)}
+                )  # fmt: skip
+    return header, rows
+
+
 def read_rows(uploaded_name, raw):
     """(header, rows) where rows are (line number, dict). Raises FileProblem for an unreadable file."""
     if uploaded_name.lower().endswith(".xlsx"):
-        return _read_xlsx(raw)
+        return _refuse_control_characters(*_read_xlsx(raw))
     text = _decode(raw)
     if not text.strip():
         raise FileProblem(_("The file is empty."))
@@ -89,7 +105,7 @@ def read_rows(uploaded_name, raw):
         raise FileProblem(
             _("The CSV cannot be read near line %(line)d: %(error)s") % {"line": reader.line_num, "error": exc}
         ) from exc
-    return header, [(line, row) for line, row in rows if any(row.values())]
+    return _refuse_control_characters(header, [(line, row) for line, row in rows if any(row.values())])
 
 
 def _read_xlsx(raw):

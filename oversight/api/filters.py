@@ -1,8 +1,9 @@
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import django_filters
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -35,6 +36,13 @@ def camera_id_q(camera_id):
     )
 
 
+# Dates a log can hold: outside them a filter is a typing error (9999-12-31 plus a day is no date at all).
+DATE_BOUNDS = [
+    MinValueValidator(date(2000, 1, 1), message=_("Give a date from 2000 on.")),
+    MaxValueValidator(date(2999, 12, 31), message=_("Give a date before the year 3000.")),
+]
+
+
 class AccessLogFilterSet(django_filters.FilterSet):
     """Shared by the console page, its exports and the API; the organisation list holds only readable chains."""
 
@@ -44,8 +52,12 @@ class AccessLogFilterSet(django_filters.FilterSet):
     purpose = django_filters.ChoiceFilter(choices=Purpose.choices, label=_("Purpose"))
     action = django_filters.ChoiceFilter(choices=AccessAction.choices, label=_("Action"))
     decision = django_filters.ChoiceFilter(choices=DECISION_CHOICES, label=_("Decision"))
-    date_from = django_filters.DateFilter(method="filter_from", label=_("From (date)"), widget=DateInput)
-    date_to = django_filters.DateFilter(method="filter_to", label=_("Until (date, inclusive)"), widget=DateInput)
+    date_from = django_filters.DateFilter(
+        method="filter_from", label=_("From (date)"), widget=DateInput, validators=DATE_BOUNDS
+    )
+    date_to = django_filters.DateFilter(
+        method="filter_to", label=_("Until (date, inclusive)"), widget=DateInput, validators=DATE_BOUNDS
+    )
     q = django_filters.CharFilter(method="filter_search", label=_("Search justification and case reference"))
 
     class Meta:

@@ -1,5 +1,4 @@
 from rest_framework import viewsets
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
@@ -7,10 +6,11 @@ from audit.models import AccessLogEntry
 from oversight import selectors
 from oversight.api.filters import AccessLogFilterSet
 from oversight.api.serializers import AccessLogEntrySerializer
+from zones.api.pagination import BoundedLimitOffsetPagination
 from zones.api.permissions import actor_of
 
 
-class CappedCountPagination(LimitOffsetPagination):
+class CappedCountPagination(BoundedLimitOffsetPagination):
     """Like the console: the count stops at selectors.COUNT_LIMIT and `count_capped` says when more entries match;
     pages still go on (`next`) for as long as they are full."""
 
