@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from audit.chain import append
 from audit.models import AccessAction, AccessLogEntry
+from common.request_ids import safe_request_id
 
 __all__ = [
     "PLATFORM_CHAIN",
@@ -74,7 +75,8 @@ def _request_facts(request):
     if request is None:
         return "", None, ""
     meta = getattr(request, "META", {})
-    request_id = getattr(request, "request_id", "") or meta.get("HTTP_X_REQUEST_ID", "")
+    # The id the portal gave the request (common.request_ids); a caller's own only in the safe shape, never verbatim.
+    request_id = getattr(request, "request_id", "") or safe_request_id(meta.get("HTTP_X_REQUEST_ID"))
     address = meta.get("REMOTE_ADDR")
     return request_id[:64], normal_address(address) if address else None, meta.get("HTTP_USER_AGENT", "")[:300]
 
