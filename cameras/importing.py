@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from cameras.crypto import encrypt_credentials
 from cameras.models import Camera, CameraGroup
 from cameras.region import inside_region
-from cameras.signals import catalogue_changed
 from zones.models import LegalRegime, Municipality, Organisation, Role
 
 __all__ = ["COLUMNS", "ImportIssue", "ImportReport", "import_cameras", "read_rows"]
@@ -361,5 +360,4 @@ def _write(valid):
         for name in names
     ]
     Camera.groups.through.objects.bulk_create(links, batch_size=BATCH)
-    catalogue_changed.send(sender=Camera)
     return len(cameras)

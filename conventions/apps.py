@@ -7,12 +7,16 @@ class ConventionsConfig(AppConfig):
     verbose_name = _("Sharing conventions")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from audit.changelog import follow_changes
         from cameras.sharing import register_shared_cameras
-        from conventions import signals  # noqa: F401 - receivers that move the policy generation
+        from conventions import signals  # noqa: F401 - the frozen scope of a proposed version
         from conventions.policy import cameras_shared_with
+        from conventions.staleness import install
 
         register_shared_cameras(cameras_shared_with)
+        post_migrate.connect(install, sender=self, dispatch_uid="policy-staleness-triggers")
 
         follow_changes(self.get_model("Convention"))
         follow_changes(

@@ -7,7 +7,6 @@ from django.db import transaction
 
 from cameras.models import Camera, CameraGroup
 from cameras.region import centroids, inside_region
-from cameras.signals import catalogue_changed
 from zones.models import LegalRegime, Municipality, Organisation
 
 # Share of the cameras per owner code (police zones split the rest by their municipalities).
@@ -103,5 +102,4 @@ def seed_cameras(n, *, seed=2026):
     Camera.groups.through.objects.bulk_create(
         [Camera.groups.through(camera_id=c.pk, cameragroup_id=g.pk) for c, g in links], batch_size=1000
     )
-    catalogue_changed.send(sender=Camera)
     return len(cameras)

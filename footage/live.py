@@ -38,6 +38,7 @@ from conventions.policy import (
 )
 from footage.models import GatewayConnection, LiveSession
 from footage.requests import break_glass_live_record
+from media import relay
 from media.gates import GateAnswer
 from media.gateway_control import KickReport, kick_viewers
 from zones.models import Role
@@ -55,6 +56,7 @@ __all__ = [
     "session_renew",
     "sessions_close_expired",
     "sessions_end_where",
+    "sessions_recheck",
     "sessions_start",
     "token_digest",
 ]
@@ -309,7 +311,15 @@ def _end(session, reason, *, at, by=None, why=""):
     )  # fmt: skip
     transaction.on_commit(lambda: _forget([session.token_digest]))
     transaction.on_commit(lambda: _announce_end([session.pk]))
+    transaction.on_commit(lambda: _release_relay_if_unwatched(session.camera_id))
     return session
+
+
+def _release_relay_if_unwatched(camera_id):
+    """After commit: the built-in relay stops a camera nobody may watch any more at its next round, rather than
+    after the grace period that covers viewers between two playlist fetches."""
+    if not LiveSession.objects.filter(camera_id=camera_id, ended_at__isnull=True).exists():
+        relay.release(camera_id)
 
 
 def sessions_end_where(*, reason=LiveSession.EndReason.REVOKED, by=None, why="", **filters):
@@ -421,6 +431,16 @@ _CHECKED_FIELDS = (
 )  # fmt: skip
 
 
+def _refusal(session, at):
+    """Why the session's viewer may no longer watch its camera at `at`, or None if they still may."""
+    actor = actor_for(session.user, session.organisation_id)
+    if actor is None:
+        return Reason.NO_ROLE
+    decision = evaluate(actor=actor, camera=session.camera, mode=Mode.LIVE, purpose=session.purpose, at=at,
+                        break_glass=session.break_glass)  # fmt: skip
+    return None if decision else decision.reason
+
+
 def _check(digest, at):
     """Load and fully check the session behind a token (three small queries: the session with its viewer and
     camera, the viewer's roles, the policy generation). No ordering: the digest is unique."""
@@ -432,16 +452,26 @@ def _check(digest, at):
         return GateAnswer(False, 403, f"session_{session.end_reason or 'ended'}", session.pk, session.camera_id)
     if at >= session.expires_at:
         return GateAnswer(False, 403, "session_expired", session.pk, session.camera_id)
-    actor = actor_for(session.user, session.organisation_id)
-    decision = None
-    if actor is not None:
-        decision = evaluate(actor=actor, camera=session.camera, mode=Mode.LIVE, purpose=session.purpose, at=at,
-                            break_glass=session.break_glass)  # fmt: skip
-    if actor is None or not decision:
-        why = decision.reason if decision is not None else Reason.NO_ROLE
+    why = _refusal(session, at)
+    if why is not None:
         sessions_end_where(pk=session.pk, why=why)
         return GateAnswer(False, 403, why, session.pk, session.camera_id)
     return GateAnswer(True, 200, "ok", session.pk, session.camera_id, session.expires_at)
+
+
+def sessions_recheck(*, at=None):
+    """End every open session whose viewer may no longer watch (periodic, idempotent): a right withdrawn behind
+    the portal's back (plain SQL, a restored backup) ends the session even when no viewer asks the gate again, so
+    the media gateway drops its viewers and the relay stops. Returns how many ended."""
+    at = at or timezone.now()
+    refused = {}
+    for session in LiveSession.objects.select_related("user", "camera").filter(
+        ended_at__isnull=True, expires_at__gt=at
+    ):
+        why = _refusal(session, at)
+        if why is not None:
+            refused.setdefault(why, []).append(session.pk)
+    return sum(sessions_end_where(pk__in=ids, why=why) for why, ids in refused.items())
 
 
 def gate(*, token, camera_id=None, action="read"):

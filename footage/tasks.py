@@ -1,15 +1,16 @@
 from celery import shared_task
 
 from footage.exports import export_build, exports_purge_due, exports_requeue_stalled
-from footage.live import kick_ended_sessions, sessions_close_expired
+from footage.live import kick_ended_sessions, sessions_close_expired, sessions_recheck
 from footage.playback import playbacks_close_expired
 from footage.requests import requests_follow_up
 
 
 @shared_task(name="footage.tasks.close_expired_live_sessions", ignore_result=True)
 def close_expired_live_sessions():
-    """Write the end of live sessions and playbacks whose key lapsed (the gates refused them from that instant)."""
-    return sessions_close_expired(), playbacks_close_expired()
+    """Write the end of live sessions and playbacks whose key lapsed (the gates refused them from that instant), and
+    end the live sessions whose right to watch was withdrawn behind the portal's back."""
+    return sessions_close_expired(), playbacks_close_expired(), sessions_recheck()
 
 
 @shared_task(name="footage.tasks.follow_up_footage_requests", ignore_result=True)

@@ -42,6 +42,7 @@ __all__ = [
     "forget_demand",
     "playlist_segments",
     "relay_root",
+    "release",
     "want",
 ]
 
@@ -104,6 +105,13 @@ def want(camera_id, *, force=False):
         except IntegrityError:  # another process created it meanwhile
             RelayStream.objects.filter(camera_id=camera_id).update(wanted_until=until)
     return True
+
+
+def release(camera_id):
+    """Nobody may watch `camera_id` any more: end its demand now, so the relay stops it at its next round."""
+    with _demand_lock:
+        _demand.pop(camera_id, None)
+    RelayStream.objects.filter(camera_id=camera_id, wanted_until__gt=timezone.now()).update(wanted_until=timezone.now())
 
 
 def forget_demand():

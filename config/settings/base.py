@@ -289,6 +289,10 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# The policy generation moves in the database on every change a decision reads (conventions.staleness), so
+# compiled conventions are rebuilt at once; this bounds their life anyway (a restored backup brings an old token).
+PORTAL_POLICY_MAX_AGE_SECONDS = 60
+
 # Legal maximum retention of footage by regime (zones/data/brussels.json, legal_regimes).
 PORTAL_RETENTION_DAYS = {"police": 365, "camera_law": 30, "camera_law_special_risk": 90}
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")

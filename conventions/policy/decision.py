@@ -6,17 +6,20 @@ transaction, and refuses when the log cannot be written. `evaluate()` is the sam
 previews ("what would be allowed?"). The legal rules it applies are in conventions.policy.legal; the contractual
 ones (a convention's scope, modes, purposes, validity, schedule, incidents, break-glass) are here.
 
-Conventions are compiled once per policy generation (a token replaced by every change that can alter a decision,
-see conventions.signals), so a decision costs one small query plus set lookups, and a suspension takes effect
-on the very next decision.
+Conventions are compiled once per policy generation (a token the database replaces on every change that can
+alter a decision, whatever made it: conventions.staleness), so a decision costs one small query plus set lookups,
+and a suspension takes effect on the very next decision, in every process. A compiled policy is also rebuilt
+after PORTAL_POLICY_MAX_AGE_SECONDS as a last resort (a restored backup can bring back an old token).
 """
 
 import json
 import threading
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -113,6 +116,7 @@ class _CompiledVersion:
 @dataclass
 class _Compiled:
     generation: str
+    built_at: float  # time.monotonic()
     by_consumer: dict  # consumer id -> provider id -> convention id -> [compiled versions]
     incidents: list  # (organisation id, started_at, ended_at)
 
@@ -180,17 +184,25 @@ def _compile(generation):
         providers = by_consumer.setdefault(convention.consumer_id, {})
         providers.setdefault(convention.provider_id, {}).setdefault(convention.pk, []).append(compiled)
     incidents = list(DeclaredIncident.objects.values_list("organisation_id", "started_at", "ended_at"))
-    return _Compiled(generation, by_consumer, incidents)
+    return _Compiled(generation, time.monotonic(), by_consumer, incidents)
+
+
+def _fresh(compiled, generation):
+    return (
+        compiled is not None
+        and compiled.generation == generation
+        and time.monotonic() - compiled.built_at < settings.PORTAL_POLICY_MAX_AGE_SECONDS
+    )
 
 
 def _compiled():
     generation = policy_generation()
     current = _cache.get("compiled")
-    if current is not None and current.generation == generation:
+    if _fresh(current, generation):
         return current
     with _lock:
         current = _cache.get("compiled")
-        if current is None or current.generation != generation:
+        if not _fresh(current, generation):
             current = _compile(generation)
             _cache["compiled"] = current
     return current
