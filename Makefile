@@ -37,7 +37,7 @@ locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | setup
 
 compiled-messages: locale/fr/LC_MESSAGES/django.mo locale/nl/LC_MESSAGES/django.mo locale/en/LC_MESSAGES/django.mo
 
-app-ready: setup compiled-messages
+app-ready: setup system-deps compiled-messages
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput >/dev/null
 	$(MANAGE) seed_brussels --demo --cameras 8000 --audit-events 20000 --credentials-out data/demo-credentials.json
@@ -47,6 +47,7 @@ run: app-ready
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(VENV)/bin/celery -A config worker --loglevel INFO --pool threads --concurrency 4 & \
 	  $(VENV)/bin/celery -A config beat --loglevel INFO & \
+	  $(MANAGE) demo_cameras & \
 	  $(MANAGE) run_relay & \
 	  $(MANAGE) run_recorder & \
 	  $(MANAGE) runserver $(HOST):$(PORT) --noreload

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.results import write_section  # noqa: E402
 from cameras.health import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, ProbeTarget, probe_many  # noqa: E402
-from tests.support.rtsp import RtspTestStream  # noqa: E402
+from demo.streams import RtspTestStream  # noqa: E402
 
 TITLE = "Health sweep of 8,000 endpoints"
 LIMIT_SECONDS = 300.0

@@ -68,7 +68,7 @@ from media import relay  # noqa: E402
 from media.models import RelayStream  # noqa: E402
 from tests.factories import MembershipFactory, OrganisationFactory  # noqa: E402
 from tests.support.relay import ffprobe_video  # noqa: E402
-from tests.support.rtsp import RtspTestStream  # noqa: E402
+from demo.streams import RtspTestStream  # noqa: E402
 from zones.tenancy import actor_for  # noqa: E402
 
 TRIES = 10

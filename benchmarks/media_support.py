@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from tests.support.rtsp import free_tcp_port, free_udp_port_range, rtsp_describe
+from demo.streams import free_tcp_port, free_udp_port_range, rtsp_describe
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 

@@ -1,8 +1,14 @@
-"""Synthetic cameras at regional scale (demo and benchmarks): deterministic, so re-seeding changes nothing."""
+"""The demo's cameras: a few that stream for real, and synthetic ones at regional scale.
+
+Streaming cameras (`seed_streaming_cameras`) read ffmpeg test patterns that `manage.py demo_cameras` publishes
+on a local RTSP server (PORTAL_DEMO_RTSP_PORT), so that live viewing, playback, requests and exports work in
+the demo. Synthetic cameras (demo and benchmarks) have a place, an owner and groups but no stream: they are never
+handed to the recorder or the relay. Both are deterministic, so re-seeding changes nothing."""
 
 import random
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 
 from cameras.models import Camera, CameraGroup
@@ -26,6 +32,46 @@ GROUP_NAMES = {
     "PORT": ["Quays", "Terminal"],
     "SIAMU": ["Stations"],
 }
+
+
+# The cameras that stream: (path on the demo RTSP server, owner code, kind, group, municipality NIS code, name,
+# recorded by the platform for its owner). The STIB and 5340 ones fall under the demo conventions with 5339.
+STREAMING = [
+    ("stib-de-brouckere", "STIB", "fixed", "Metro line 1", "21004", "Metro De Brouckère, platform 1", False),
+    ("5339-grand-place", "5339", "ptz", "", "21004", "Grand-Place, town hall corner", True),
+    ("5340-clemenceau", "5340", "ptz", "", "21001", "Clemenceau square", False),
+    ("5339-flagey", "5339", "fixed", "", "21009", "Place Flagey", True),
+]  # fmt: skip
+NO_STREAM = "Synthetic demo camera: no video stream."
+
+
+def streaming_uri(path):
+    return f"rtsp://127.0.0.1:{settings.PORTAL_DEMO_RTSP_PORT}/{path}"
+
+
+@transaction.atomic
+def seed_streaming_cameras():
+    """Make sure the demo's streaming cameras exist and point at the demo RTSP server; returns how many were made."""
+    created = 0
+    for path, owner_code, kind, group, nis_code, name, recorded in STREAMING:
+        owner = Organisation.objects.filter(code=owner_code).first()
+        municipality = Municipality.objects.filter(nis_code=nis_code).first()
+        if owner is None or municipality is None:
+            continue
+        lat, lon = centroids()[nis_code]
+        camera, made = Camera.objects.update_or_create(
+            owner=owner, name=f"DEMO {name}",
+            defaults={
+                "kind": kind, "legal_regime": owner.legal_regime, "municipality": municipality,
+                "latitude": Decimal(f"{lat:.6f}"), "longitude": Decimal(f"{lon:.6f}"), "address": name,
+                "rtsp_main_uri": streaming_uri(path), "ptz_capable": kind == "ptz", "recorded_centrally": recorded,
+                "retention_days_at_source": 30, "camera_law_declaration_ref": f"DECL-{owner_code}-DEMO",
+            },
+        )  # fmt: skip
+        if group:
+            camera.groups.add(CameraGroup.objects.get_or_create(owner=owner, name=group)[0])
+        created += made
+    return created
 
 
 def _pick(rng, weighted):
@@ -55,6 +101,10 @@ def seed_cameras(n, *, seed=2026):
     owners = list(Organisation.objects.exclude(kind=Organisation.Kind.SUPERVISOR).order_by("code"))
     municipalities = list(Municipality.objects.select_related("zone").order_by("nis_code"))
     points = centroids()
+    # Earlier demos gave synthetic cameras made-up addresses, which the recorder then tried for ever.
+    Camera.objects.filter(name__startswith="SYN-").exclude(rtsp_main_uri="", rtsp_sub_uri="", onvif_address="").update(
+        rtsp_main_uri="", rtsp_sub_uri="", onvif_address="", status_detail=NO_STREAM
+    )
     existing = set(Camera.objects.filter(name__startswith="SYN-").values_list("name", flat=True))
     groups = {}
     for owner in owners:
@@ -75,7 +125,6 @@ def seed_cameras(n, *, seed=2026):
                 break
         police = owner.legal_regime == LegalRegime.POLICE
         kind = _pick(rng, KINDS_POLICE if police else KINDS_BY_OWNER.get(owner.code, KINDS_POLICE))
-        host = f"10.{owners.index(owner) + 1}.{index // 250}.{index % 250 + 1}"
         camera = Camera(
             owner=owner,
             name=name,
@@ -86,9 +135,7 @@ def seed_cameras(n, *, seed=2026):
             longitude=Decimal(f"{candidate[1]:.6f}"),
             address=f"{municipality.name_fr} {index}",
             municipality=municipality,
-            rtsp_main_uri=f"rtsp://{host}:554/stream1",
-            rtsp_sub_uri=f"rtsp://{host}:554/stream2",
-            onvif_address=f"http://{host}/onvif/device_service",
+            status_detail=NO_STREAM,
             ptz_capable=kind == "ptz",
             retention_days_at_source=30 if not police else 30 * rng.choice([1, 3, 12]),
             council_approval_ref=f"CC-{municipality.nis_code}-{2020 + index % 6}" if police else "",

@@ -79,7 +79,8 @@ def cameras_to_record(at=None):
 
     A camera is recorded when a signed convention in force at `at` (default now), neither suspended nor terminated,
     shares it with the playback or export mode (label "<convention reference> v<version number>"), or when its
-    owner configured it to be recorded by the platform (`Camera.recorded_centrally`, label "own"). This is the
+    owner configured it to be recorded by the platform (`Camera.recorded_centrally`, label "own"), and it has a
+    stream address. This is the
     whole decision: the recorder worker reads it every `refresh_seconds` and starts or stops recording to match,
     and the labels go into the access log's collection entry."""
     at = at or _now()
@@ -102,7 +103,11 @@ def cameras_to_record(at=None):
             basis[pk].append(label)
     for pk in Camera.objects.filter(recorded_centrally=True).values_list("pk", flat=True):
         basis[pk].append("own")
-    return {pk: tuple(sorted(labels)) for pk, labels in basis.items()}
+    # A camera without a stream address cannot be recorded: never hand it to ffmpeg (the demo's synthetic ones).
+    streamless = set(
+        Camera.objects.filter(pk__in=basis, rtsp_main_uri="", rtsp_sub_uri="").values_list("pk", flat=True)
+    )
+    return {pk: tuple(sorted(labels)) for pk, labels in basis.items() if pk not in streamless}
 
 
 def ffmpeg_command(uri, *, segment_seconds, ffmpeg=None):

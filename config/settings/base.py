@@ -305,6 +305,9 @@ PORTAL_LIVE_GATE_CACHE_SECONDS = 2.0
 # The built-in HLS relay: one working folder per camera, ffmpeg children owned by the relay worker.
 PORTAL_RELAY_ROOT = Path(env_str("PORTAL_RELAY_ROOT", str(DATA_DIR / "relay")))
 PORTAL_RELAY_GRACE_SECONDS = 20
+# The demo's streaming cameras (`manage.py demo_cameras`): a local RTSP server, readers on this port, ffmpeg's
+# test patterns published on the next one.
+PORTAL_DEMO_RTSP_PORT = int(env_str("PORTAL_DEMO_RTSP_PORT", "8554"))
 # A production MediaMTX in front of the cameras: its control API, to kick viewers whose access ends.
 PORTAL_MEDIAMTX_API_URL = env_str("PORTAL_MEDIAMTX_API_URL", "")
 # The portal signs in to that API with these (MediaMTX hands them to the hook as action `api`; the hook lets

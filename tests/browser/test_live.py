@@ -14,7 +14,7 @@ from footage.models import LiveSession
 from tests.browser.test_convention_flow import sign_in
 from tests.factories import CameraFactory, OrganisationFactory
 from tests.support.relay import running_relay, stream_camera
-from tests.support.rtsp import RtspTestStream, missing_tools
+from demo.streams import RtspTestStream, missing_tools
 from zones.tenancy import actor_for
 
 WHY = "Checking the crowd at the station entrance during the event"

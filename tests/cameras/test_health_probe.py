@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from cameras.health import ProbeResult, ProbeTarget, probe_many, probe_many_async, redact_uri
-from tests.support.rtsp import INSTALL_HINT, RtspTestStream, free_tcp_port, missing_tools
+from demo.streams import INSTALL_HINT, RtspTestStream, free_tcp_port, missing_tools
 
 SECRET = "s3cr3t-Pa55"
 USER = "probe-admin"

@@ -6,7 +6,7 @@ from django.urls import reverse
 from cameras.models import Camera
 from cameras.tasks import health_sweep
 from tests.factories import CameraFactory
-from tests.support.rtsp import RtspTestStream, free_tcp_port
+from demo.streams import RtspTestStream, free_tcp_port
 
 pytestmark = pytest.mark.django_db
 

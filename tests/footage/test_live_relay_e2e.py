@@ -17,7 +17,7 @@ from footage.models import LiveSession
 from media import relay
 from tests.factories import MembershipFactory
 from tests.support.relay import ffprobe_video, running_relay, stream_camera, wait_for
-from tests.support.rtsp import RtspTestStream, missing_tools
+from demo.streams import RtspTestStream, missing_tools
 from zones.tenancy import actor_for
 
 pytestmark = [

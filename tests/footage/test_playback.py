@@ -23,7 +23,7 @@ from tests.support.mediamtx_api import hook_request, post_hook
 from tests.support.recorder import running_recorder, wait_for_segments
 from tests.support.recordings import record_segments
 from tests.support.relay import ffprobe_video, stream_camera
-from tests.support.rtsp import RtspTestStream, missing_tools
+from demo.streams import RtspTestStream, missing_tools
 from zones.tenancy import actor_for
 
 WHY = "Assault reported on the square, identifying the people involved"

@@ -16,7 +16,7 @@ from media.recorder import cameras_to_record
 from media.recording import recording_root
 from tests.support.recorder import running_recorder, segments_of, wait_for_segments
 from tests.support.relay import ffprobe_video, stream_camera, wait_for
-from tests.support.rtsp import RtspTestStream, missing_tools
+from demo.streams import RtspTestStream, missing_tools
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

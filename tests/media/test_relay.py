@@ -15,7 +15,7 @@ from media import relay, relay_views
 from media.models import RelayStream
 from tests.factories import CameraFactory, MembershipFactory
 from tests.support.relay import ffprobe_video, running_relay, stream_camera, wait_for, wait_for_playlist
-from tests.support.rtsp import RtspTestStream, missing_tools
+from demo.streams import RtspTestStream, missing_tools
 from zones.tenancy import actor_for
 
 pytestmark = [

@@ -14,7 +14,7 @@ from django.db import connection
 
 from media import relay
 from tests.support.relay import stream_camera, wait_for
-from tests.support.rtsp import RtspTestStream, missing_tools
+from demo.streams import RtspTestStream, missing_tools
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

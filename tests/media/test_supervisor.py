@@ -21,7 +21,7 @@ from media.relay import RelayBusy, RelaySupervisor
 from media.supervisor import Supervisor, WorkerBusy
 from tests.factories import CameraFactory
 from tests.support.relay import wait_for
-from tests.support.rtsp import missing_tools
+from demo.streams import missing_tools
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -9,6 +9,7 @@ SHOWN = [
     "5339-chief",
     "5339-operator",
     "stib-approver",
+    "stib-approver-2",
     "5340-dpo",
     "5339-mayor",
     "bps-platform-admin",
@@ -40,4 +41,8 @@ class Command(BaseCommand):
             "  .venv/bin/python manage.py demo_totp USERNAME   (or add totp_secret to an authenticator app)"
         )
         self.stdout.write(f"Every demo login ({len(people)} people), with 2FA secrets and API tokens: {file}")
+        self.stdout.write(
+            "Real video: the cameras named DEMO stream test patterns (5339-operator: Live, search DEMO; the Metro"
+        )
+        self.stdout.write("  and Clemenceau ones are shared with 5339 by the demo conventions).")
         self.stdout.write("")

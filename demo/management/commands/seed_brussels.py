@@ -17,12 +17,19 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AccessLogEntry
 from demo.access_log import seed_audit_events
-from demo.cameras import seed_cameras
+from demo.cameras import seed_cameras, seed_streaming_cameras
 from demo.conventions import seed_demo_conventions
 from zones.models import ApiToken, Membership, Organisation, Role
 from zones.reference import demo_roles, seed_reference
 
 DEMO_TOKEN_DAYS = 365
+# Four-eyes needs two approvers who are not the requester: each demo organisation has two.
+PEOPLE_PER_ROLE = {Role.APPROVER: 2}
+
+
+def demo_people(organisation):
+    """(role, number) of each demo person of the organisation: number 1, 2... for a role held by several."""
+    return [(role, n) for role in demo_roles(organisation) for n in range(1, PEOPLE_PER_ROLE.get(role, 1) + 1)]
 
 
 def _derive(purpose, username, length):
@@ -66,6 +73,9 @@ class Command(BaseCommand):
         if not demo:
             return
         credentials = self._seed_demo()
+        self.stdout.write(
+            f"Demo streaming cameras: {seed_streaming_cameras()} new (`manage.py demo_cameras` runs them)."
+        )
         if cameras:
             self.stdout.write(f"Demo conventions: {seed_demo_conventions()} new.")
         if credentials_out:
@@ -79,12 +89,15 @@ class Command(BaseCommand):
         User = get_user_model()
         credentials = []
         for organisation in Organisation.objects.order_by("code"):
-            for role in demo_roles(organisation):
-                username = f"{organisation.code.lower()}-{role.replace('_', '-')}"
+            for role, number in demo_people(organisation):
+                username = f"{organisation.code.lower()}-{role.replace('_', '-')}" + (
+                    f"-{number}" if number > 1 else ""
+                )
                 password = base64.b32encode(_derive("password", username, 10)).decode().lower()
                 user = User.objects.filter(username=username).first()
                 if user is None:
-                    user = User(username=username, first_name=Role(role).label, last_name=organisation.code)
+                    first_name = Role(role).label + (f" {number}" if number > 1 else "")
+                    user = User(username=username, first_name=first_name, last_name=organisation.code)
                     user.set_password(password)
                     user.is_staff = user.is_superuser = role == Role.PLATFORM_ADMIN
                     user.email = f"{username}@demo.invalid"

@@ -1,11 +1,14 @@
 """A real RTSP test camera: Debian's `rtsp-server-perl` fed by an `ffmpeg` test-pattern publisher.
 
+The demo's cameras (`manage.py demo_cameras`, started by `make run`) and the tests' cameras both use it.
+
     with RtspTestStream() as stream:          # or RtspTestStream(paths=("cam1", "cam2"))
         stream.uri                            # rtsp://127.0.0.1:<client port>/cam1, answers DESCRIBE 200
         stream.uri_for("cam1", user="u", password="p")
 
 Each instance uses its own free TCP ports (clients and publishers) and its own UDP range for RTP, so
-several can run at once. Starting waits until every path answers `DESCRIBE` with 200 and the publisher has
+several can run at once; the demo asks for fixed ports (`client_port`, `source_port`), since the cameras it
+seeds name them. Starting waits until every path answers `DESCRIBE` with 200 and the publisher has
 finished ANNOUNCE/SETUP/RECORD; if that does not happen before the deadline, `RtspStreamError` says why,
 with both processes' output. `stop()` (or leaving the `with` block) ends both processes: interrupt, wait,
 terminate, wait, kill.
@@ -92,7 +95,7 @@ def free_tcp_port(host: str = "127.0.0.1") -> int:
 
 def free_udp_port_range(count: int, host: str = "127.0.0.1", *, low: int = 20_000, high: int = 32_000) -> int:
     """An even port P such that UDP P..P+count-1 are free now, below Linux's ephemeral range by default."""
-    rng = random.Random()
+    rng = random.Random()  # noqa: S311 - spreading test ports, not a secret
     for _ in range(200):
         base = rng.randrange(low, high - count) & ~1
         sockets = []
@@ -217,6 +220,8 @@ class RtspTestStream:
         gop: int = 25,
         start_timeout: float = 20.0,
         server_log_level: int = 3,
+        client_port: int = 0,
+        source_port: int = 0,
     ):
         if not paths:
             raise ValueError("at least one path")
@@ -227,8 +232,8 @@ class RtspTestStream:
         self.gop = gop
         self.start_timeout = start_timeout
         self.server_log_level = server_log_level
-        self.client_port = 0
-        self.source_port = 0
+        self.client_port = self.fixed_client_port = client_port
+        self.source_port = self.fixed_source_port = source_port
         self.rtp_start_port = 0
         self.server_output = ""
         self.publisher_output = ""
@@ -320,7 +325,7 @@ class RtspTestStream:
     def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
         assert self._workdir is not None
         with open(os.path.join(self._workdir, f"{name}.log"), "ab") as log:
-            process = subprocess.Popen(
+            process = subprocess.Popen(  # noqa: S603 - our own fixed command (ffmpeg, rtsp-server-perl)
                 command,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -342,8 +347,8 @@ class RtspTestStream:
     def _start_server(self) -> None:
         last_error = ""
         for _attempt in range(3):
-            self.client_port = free_tcp_port(self.host)
-            self.source_port = free_tcp_port(self.host)
+            self.client_port = self.fixed_client_port or free_tcp_port(self.host)
+            self.source_port = self.fixed_source_port or free_tcp_port(self.host)
             while self.source_port == self.client_port:
                 self.source_port = free_tcp_port(self.host)
             self.rtp_start_port = free_udp_port_range(4 * len(self.paths) + 8, self.host)
@@ -359,8 +364,8 @@ class RtspTestStream:
             _stop_process(self._server, signal.SIGINT, grace=2.0)
             self._server = None
             last_error = self._read_log("server")
-            if "in use" not in last_error:
-                break  # not a port race: retrying would not help
+            if "in use" not in last_error or self.fixed_client_port:
+                break  # not a port race (or ports asked for): retrying would not help
         raise RtspStreamError(
             f"rtsp-server-perl did not listen on 127.0.0.1:{self.client_port} (clients) and "
             f":{self.source_port} (publishers) within {self.start_timeout:g} s; its output:\n{_tail(last_error)}"
