@@ -1,5 +1,10 @@
 """Realistic access-log history at scale (demo and benchmarks), chained exactly as record_access chains it but
-written in batches: COPY on PostgreSQL (millions of entries in minutes), bulk inserts elsewhere."""
+written in batches: COPY on PostgreSQL (millions of entries in minutes), bulk inserts elsewhere.
+
+Where signed conventions exist (the demo seeds them first), an allowed access to another owner's camera names
+the convention that allowed it, and an access between organisations without one is a denied attempt; without any
+convention (the benchmarks' bare catalogue) the history is as it always was. `seed_demo_anomalies` then takes a few
+real decisions today that the DPO console flags."""
 
 import json
 import random
@@ -11,7 +16,10 @@ from django.utils import timezone
 from audit.chain import canonical_body, link_digest
 from audit.models import AccessAction, AccessLogEntry, ChainHead
 from cameras.models import Camera
-from zones.models import Organisation
+from conventions.models import ConventionVersion
+from conventions.policy import decide
+from zones.models import Membership, Organisation
+from zones.tenancy import actor_for
 
 PURPOSES = ["public_order", "incident_intervention", "criminal_investigation", "traffic_management", "crisis"]
 MODES = ["live", "live", "live", "playback", "playback", "export"]
@@ -55,14 +63,46 @@ def _people(rng, consumers):
     return people
 
 
-def _entries(rng, owners, people, cameras, moments, heads):
+def _signed_conventions():
+    """consumer id -> [(provider, reference, version number)] of the signed conventions."""
+    shared = {}
+    versions = ConventionVersion.objects.filter(status=ConventionVersion.Status.SIGNED).select_related(
+        "convention__provider"
+    )
+    for version in versions:
+        convention = version.convention
+        shared.setdefault(convention.consumer_id, []).append(
+            (convention.provider, convention.reference, version.number)
+        )
+    return shared
+
+
+def _owner_and_basis(rng, owners, consumer, shared):
+    """Whose camera the person used, and under which convention (None: their own camera, or a stray attempt)."""
+    if not shared:
+        return rng.choice(owners), None
+    owner_ids = {o.pk for o in owners}
+    mine = [o for o in owners if o.pk == consumer.pk]
+    conventions = [c for c in shared.get(consumer.pk, []) if c[0].pk in owner_ids]
+    roll = rng.random()
+    if roll < 0.03 or (not mine and not conventions):
+        return rng.choice(owners), None  # now and then, a camera nobody shared with them
+    if conventions and (not mine or roll < 0.45):
+        provider, reference, number = rng.choice(conventions)
+        return provider, (reference, number)
+    return mine[0], None
+
+
+def _entries(rng, owners, people, cameras, moments, heads, shared):
     """Yield (values, body) for each moment, linked to the heads (updated in place: chain -> [sequence, hash])."""
     for moment in moments:
-        owner = rng.choice(owners)
         actor_id, actor_name, consumer = rng.choice(people)
+        owner, basis = _owner_and_basis(rng, owners, consumer, shared)
         camera = rng.choice(cameras[owner.pk])
-        denied = rng.random() < 0.04
         own = consumer.pk == owner.pk
+        # With conventions in place, another organisation's camera without one is always refused.
+        unfounded = bool(shared) and not own and basis is None
+        denied = unfounded or rng.random() < 0.04
         mode = rng.choice(MODES)
         purpose = rng.choice(PURPOSES)
         window_start = moment - timedelta(minutes=rng.randrange(5, 240)) if mode != "live" else None
@@ -76,9 +116,10 @@ def _entries(rng, owners, people, cameras, moments, heads):
             "window_start": window_start, "window_end": moment if window_start else None,
             "mode": mode, "purpose": purpose, "justification": justification, "case_reference": case,
             "prosecutor_reference": "", "recipient_code": "" if own else consumer.code,
-            "convention_reference": "", "convention_version": None,
+            "convention_reference": basis[0] if basis else "", "convention_version": basis[1] if basis else None,
             "decision": "deny" if denied else "allow",
-            "reason": "camera_out_of_scope" if denied else ("own_camera" if own else "convention"),
+            "reason": ("no_convention" if unfounded else "camera_out_of_scope") if denied else (
+                "own_camera" if own else "convention"),
             "request_id": f"{rng.getrandbits(64):016x}",
             "source_address": f"10.20.{rng.randrange(256)}.{rng.randrange(1, 255)}",
             "user_agent": AGENT, "details": {},
@@ -108,6 +149,7 @@ def seed_audit_events(n, *, seed=5, days=90, progress=None):
         return 0
     consumers = list(Organisation.objects.exclude(kind=Organisation.Kind.SUPERVISOR).order_by("code"))
     people = _people(rng, consumers)
+    shared = _signed_conventions()
     cameras = {o.pk: list(Camera.objects.filter(owner=o).order_by("pk").values_list("pk", "name")[:500])
                for o in owners}  # fmt: skip
     end = timezone.now()
@@ -125,7 +167,7 @@ def seed_audit_events(n, *, seed=5, days=90, progress=None):
                 h.chain: [h.sequence, h.head_hash]
                 for h in ChainHead.objects.select_for_update().filter(chain__in=[o.code for o in owners])
             }
-            batch = list(_entries(rng, owners, people, cameras, moments, heads))
+            batch = list(_entries(rng, owners, people, cameras, moments, heads, shared))
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     _copy(cursor.cursor, batch)
@@ -139,3 +181,36 @@ def seed_audit_events(n, *, seed=5, days=90, progress=None):
         if progress:
             progress(written)
     return written
+
+
+DEMO_BURST = "Demo: following a pickpocket gang along metro line 1"
+DEMO_PROBE = "Demo: looking for a stolen scooter"
+
+
+def _demo_actor(username):
+    membership = Membership.objects.filter(user__username=username, is_active=True).first()
+    return actor_for(membership.user, membership.organisation_id) if membership else None
+
+
+def seed_demo_anomalies():
+    """Real decisions today that the DPO console flags: 5339's operator opens the STIB metro cameras 25 times (a
+    volume spike) and 5340's operator tries them 6 times in a few minutes without a convention (repeated denials).
+    Idempotent: nothing is added if today's burst is in the log. Returns how many decisions were taken."""
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    if AccessLogEntry.objects.filter(justification=DEMO_BURST, occurred_at__gte=today).exists():
+        return 0
+    metro = list(Camera.objects.filter(owner__code="STIB", groups__name="Metro line 1").order_by("pk")[:25])
+    operator, outsider = _demo_actor("5339-operator"), _demo_actor("5340-operator")
+    if not metro or operator is None or outsider is None:
+        return 0
+    taken = 0
+    with transaction.atomic():
+        for index in range(25):
+            decide(actor=operator, camera=metro[index % len(metro)], mode="live", purpose="public_order",
+                   justification=DEMO_BURST)  # fmt: skip
+            taken += 1
+        for index in range(6):
+            decide(actor=outsider, camera=metro[index % len(metro)], mode="live", purpose="criminal_investigation",
+                   justification=DEMO_PROBE)  # fmt: skip
+            taken += 1
+    return taken

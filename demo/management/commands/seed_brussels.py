@@ -16,7 +16,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AccessLogEntry
-from demo.access_log import seed_audit_events
+from demo.access_log import seed_audit_events, seed_demo_anomalies
 from demo.cameras import seed_cameras, seed_streaming_cameras
 from demo.conventions import seed_demo_conventions
 from zones.models import ApiToken, Membership, Organisation, Role
@@ -67,17 +67,19 @@ class Command(BaseCommand):
         self.stdout.write(f"Reference data: {created} new row(s).")
         if cameras:
             self.stdout.write(f"Synthetic cameras: {seed_cameras(cameras)} new.")
+        credentials = None
+        if demo:  # before the history, so that it names the demo conventions
+            credentials = self._seed_demo()
+            self.stdout.write(f"Demo streaming cameras: {seed_streaming_cameras()} new (`manage.py demo_cameras`).")
+            if cameras:
+                self.stdout.write(f"Demo conventions: {seed_demo_conventions()} new.")
         if audit_events:
             missing = max(0, audit_events - AccessLogEntry.objects.count())
             self.stdout.write(f"Access-log entries: {seed_audit_events(missing) if missing else 0} appended.")
         if not demo:
             return
-        credentials = self._seed_demo()
-        self.stdout.write(
-            f"Demo streaming cameras: {seed_streaming_cameras()} new (`manage.py demo_cameras` runs them)."
-        )
         if cameras:
-            self.stdout.write(f"Demo conventions: {seed_demo_conventions()} new.")
+            self.stdout.write(f"Demo decisions for the console's anomalies: {seed_demo_anomalies()}.")
         if credentials_out:
             credentials_out.parent.mkdir(parents=True, exist_ok=True)
             credentials_out.write_text(json.dumps(credentials, indent=2, ensure_ascii=False))
