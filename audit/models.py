@@ -20,6 +20,7 @@ class AccessAction(models.TextChoices):
     TWO_FACTOR_CHANGE = "two_factor_change", _("Second-factor change")
     SESSION_END = "session_end", _("End of a viewing session")
     APPROVAL = "approval", _("Approval decision on a footage request")
+    LEGAL_HOLD = "legal_hold", _("Legal hold placed or released")
 
 
 class AccessLogEntryQuerySet(models.QuerySet):

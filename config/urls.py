@@ -37,6 +37,7 @@ urlpatterns = [
     path("live/", include("footage.urls.live")),
     path("requests/", include("footage.urls.requests")),
     path("playback/", include("footage.urls.playback")),
+    path("holds/", include("footage.urls.holds")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api")),

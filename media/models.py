@@ -82,7 +82,8 @@ class RecordingSegment(models.Model):
 
 
 class LegalHold(models.Model):
-    """Footage kept past its retention because a case needs it (the prosecutor's or a court's order)."""
+    """Footage kept past its retention because a case needs it (the prosecutor's or a court's order). Placed and
+    released by the camera owner's people in the portal (footage.holds); the hourly purge keeps what it covers."""
 
     camera = models.ForeignKey(Camera, verbose_name=_("camera"), on_delete=models.PROTECT, related_name="+")
     window_start = models.DateTimeField(_("from"))
@@ -92,6 +93,11 @@ class LegalHold(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("released by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    release_reason = models.CharField(_("reason for the release"), max_length=300, blank=True)
 
     objects = CameraOwnedQuerySet.as_manager()
 

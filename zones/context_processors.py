@@ -13,6 +13,7 @@ NAVIGATION = [
     (_("Live"), "live:start", {Role.CHIEF, Role.OPERATOR}),
     (_("Watching my cameras"), "live:on_my_cameras", {Role.CHIEF, Role.OPERATOR, Role.DPO}),
     (_("Footage requests"), "requests:list", {Role.CHIEF, Role.OPERATOR, Role.APPROVER, Role.DPO}),
+    (_("Legal holds"), "holds:list", {Role.CHIEF, Role.APPROVER, Role.DPO}),
     (_("Access log"), "oversight:console", {Role.DPO, Role.CHIEF, Role.SUPERVISOR, Role.PLATFORM_ADMIN}),
     (_("Transparency report"), "oversight:report", {Role.MAYOR, Role.SUPERVISOR}),
     (_("Camera groups"), "cameras:groups", {Role.CHIEF}),

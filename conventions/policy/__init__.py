@@ -6,6 +6,7 @@
 - agreements.py a convention's state and which action each state allows to whom (sign, suspend, amend, ...)
 - requests.py   footage requests: still granted, who approves, the request page's actions
 - live.py       live viewing: viewer limits, who ends someone else's view
+- holds.py      legal holds: who places and releases them, how far they reach
 - logs.py       who reads which access-log chain and the transparency reports
 - reasons.py    the decisions' vocabulary (Reason, AccessDecision)
 
@@ -31,6 +32,7 @@ from conventions.policy.decision import (
     shared_camera_ids,
     shared_cameras_q,
 )
+from conventions.policy.holds import HOLD_ROLES, MAX_HOLD_CAMERAS, MAX_HOLD_WINDOW, may_manage_holds
 from conventions.policy.legal import ADMINISTRATIVE_REACH_DAYS, clean_justification
 from conventions.policy.live import may_end_live_view, viewer_limit_reached
 from conventions.policy.logs import ALL_CHAINS, can_read_log, can_read_reports, readable_chains
@@ -51,6 +53,9 @@ __all__ = [
     "ADMINISTRATIVE_REACH_DAYS",
     "ALL_CHAINS",
     "GRANTED",
+    "HOLD_ROLES",
+    "MAX_HOLD_CAMERAS",
+    "MAX_HOLD_WINDOW",
     "OWN_CAMERA_MODES",
     "SHARED_CAMERA_ROLES",
     "AccessDecision",
@@ -72,6 +77,7 @@ __all__ = [
     "is_approver_for",
     "may_decide",
     "may_end_live_view",
+    "may_manage_holds",
     "may_review_break_glass",
     "policy_generation",
     "readable_chains",

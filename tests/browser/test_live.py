@@ -10,11 +10,11 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from conventions import services
+from demo.streams import RtspTestStream, missing_tools
 from footage.models import LiveSession
 from tests.browser.test_convention_flow import sign_in
 from tests.factories import CameraFactory, OrganisationFactory
 from tests.support.relay import running_relay, stream_camera
-from demo.streams import RtspTestStream, missing_tools
 from zones.tenancy import actor_for
 
 WHY = "Checking the crowd at the station entrance during the event"

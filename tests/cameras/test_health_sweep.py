@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from cameras.models import Camera
 from cameras.tasks import health_sweep
-from tests.factories import CameraFactory
 from demo.streams import RtspTestStream, free_tcp_port
+from tests.factories import CameraFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,6 +10,7 @@ from conventions import services
 from conventions.models import Purpose
 from footage import exports, live
 from footage import requests as footage
+from footage.holds import hold_place
 from tests.factories import CameraFactory, MembershipFactory, OrganisationFactory
 from tests.support.conventions import DEFAULTS, chief_of
 from tests.tenancy.harness import Case, Page, register, register_pages
@@ -155,4 +156,23 @@ register_pages(
     name="evidence-export",
     make=page_evidence_export,
     pages=[Page("requests:export_progress"), Page("requests:download", method="POST")],
+)
+
+
+def page_legal_hold(organisation):
+    """A hold the organisation's DPO placed on one of its cameras."""
+    dpo = MembershipFactory(organisation=organisation, role="dpo")
+    end = timezone.now() - timedelta(days=2)
+    (hold,) = hold_place(
+        actor=actor_for(dpo.user, organisation.pk), cameras=[CameraFactory(owner=organisation)],
+        window_start=end - timedelta(hours=1), window_end=end, case_reference="BR.12.LL.000123/26",
+        reason="Footage of the assault needed by the investigating judge",
+    )  # fmt: skip
+    return Case(hold, {"viewer": dpo})
+
+
+register_pages(
+    name="legal-hold",
+    make=page_legal_hold,
+    pages=[Page("holds:release", method="POST", data={"reason": "The investigating judge released the footage"})],
 )

@@ -12,12 +12,12 @@ import requests
 from audit.models import AccessAction, AccessLogEntry
 from conventions import services
 from conventions.models import Purpose
+from demo.streams import RtspTestStream, missing_tools
 from footage import live
 from footage.models import LiveSession
 from media import relay
 from tests.factories import MembershipFactory
 from tests.support.relay import ffprobe_video, running_relay, stream_camera, wait_for
-from demo.streams import RtspTestStream, missing_tools
 from zones.tenancy import actor_for
 
 pytestmark = [

@@ -14,6 +14,7 @@ from django.utils import timezone
 from audit.models import AccessAction, AccessLogEntry
 from conventions import services
 from conventions.models import Mode, Purpose
+from demo.streams import RtspTestStream, missing_tools
 from footage import playback
 from footage import requests as footage
 from footage.models import FootageRequest, PlaybackToken
@@ -23,7 +24,6 @@ from tests.support.mediamtx_api import hook_request, post_hook
 from tests.support.recorder import running_recorder, wait_for_segments
 from tests.support.recordings import record_segments
 from tests.support.relay import ffprobe_video, stream_camera
-from demo.streams import RtspTestStream, missing_tools
 from zones.tenancy import actor_for
 
 WHY = "Assault reported on the square, identifying the people involved"

@@ -11,12 +11,12 @@ from django.utils import timezone
 from audit.models import AccessAction, AccessLogEntry
 from conventions import services
 from conventions.models import Mode
+from demo.streams import RtspTestStream, missing_tools
 from media.models import RecordingSegment, RecordingStream
 from media.recorder import cameras_to_record
 from media.recording import recording_root
 from tests.support.recorder import running_recorder, segments_of, wait_for_segments
 from tests.support.relay import ffprobe_video, stream_camera, wait_for
-from demo.streams import RtspTestStream, missing_tools
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

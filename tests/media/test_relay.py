@@ -10,12 +10,12 @@ from django.test import RequestFactory
 from audit.models import AccessLogEntry
 from cameras.crypto import encrypt_credentials
 from conventions.models import Purpose
+from demo.streams import RtspTestStream, missing_tools
 from footage import live
 from media import relay, relay_views
 from media.models import RelayStream
 from tests.factories import CameraFactory, MembershipFactory
 from tests.support.relay import ffprobe_video, running_relay, stream_camera, wait_for, wait_for_playlist
-from demo.streams import RtspTestStream, missing_tools
 from zones.tenancy import actor_for
 
 pytestmark = [

@@ -12,9 +12,9 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
+from demo.streams import RtspTestStream, missing_tools
 from media import relay
 from tests.support.relay import stream_camera, wait_for
-from demo.streams import RtspTestStream, missing_tools
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

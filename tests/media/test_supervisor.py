@@ -14,6 +14,7 @@ import pytest
 from django.utils import timezone
 
 from cameras.crypto import encrypt_credentials
+from demo.streams import missing_tools
 from media import ffmpeg
 from media.models import RelayStream
 from media.recorder import INCOMING, RecorderBusy, RecorderSupervisor
@@ -21,7 +22,6 @@ from media.relay import RelayBusy, RelaySupervisor
 from media.supervisor import Supervisor, WorkerBusy
 from tests.factories import CameraFactory
 from tests.support.relay import wait_for
-from demo.streams import missing_tools
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
