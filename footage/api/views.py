@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from audit.access import AccessLogUnavailable
 from cameras.selectors import camera_list
+from conventions.models import Mode
 from footage import exports, live, selectors
 from footage import requests as footage
 from footage.api.filters import FootageRequestFilterSet
@@ -30,6 +31,7 @@ from footage.api.serializers import (
     PreviewAnswerSerializer,
     ReviewNoteSerializer,
 )
+from footage.attempts import log_attempts_on_unseen_cameras
 from footage.forms.live import refusal_text
 from footage.forms.requests import request_check, request_refusal_text
 from footage.models import EvidenceExport, FootageRequest, LiveSession
@@ -67,6 +69,11 @@ class LiveSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         found = {camera.pk: camera for camera in camera_list(actor=actor).filter(pk__in=ids)}
         unknown = [pk for pk in ids if pk not in found]
         if unknown:  # another owner's camera that is not shared with you is as unknown as a missing one
+            data = body.validated_data
+            log_attempts_on_unseen_cameras(
+                actor=actor, camera_ids=ids, seen=found, mode=Mode.LIVE, purpose=data["purpose"],
+                justification=data["justification"], case_reference=data["case_reference"], request=request._request,
+            )  # fmt: skip
             raise exceptions.ValidationError(
                 {"cameras": [_("No camera you may see has the id %(ids)s.") % {"ids": ", ".join(map(str, unknown))}]}
             )
@@ -152,11 +159,14 @@ REQUEST_LISTS = {
 }
 
 
-def _shared_cameras(actor, ids):
-    """The cameras named, each another owner's camera shared with the organisation; a 400 names the others."""
+def _shared_cameras(actor, ids, attempt=None):
+    """The cameras named, each another owner's camera shared with the organisation; a 400 names the others (and
+    for a submission, `attempt` holds its facts: each camera no longer shared is logged as a denied attempt)."""
     found = {camera.pk: camera for camera in camera_list(actor=actor).exclude(owner=actor.organisation).filter(
         pk__in=ids)}  # fmt: skip
     unknown = [pk for pk in ids if pk not in found]
+    if unknown and attempt is not None:
+        log_attempts_on_unseen_cameras(actor=actor, camera_ids=ids, seen=found, **attempt)
     if unknown:  # an unshared camera is as unknown as a missing one
         raise exceptions.ValidationError(
             {"cameras": [_("No camera shared with you has the id %(ids)s.") % {"ids": ", ".join(map(str, unknown))}]}
@@ -202,7 +212,12 @@ class FootageRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         body = FootageRequestCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        cameras = _shared_cameras(actor, data["cameras"])
+        attempt = {
+            "mode": data["mode"], "purpose": data["purpose"], "justification": data["justification"],
+            "case_reference": data["case_reference"], "window_start": data["window_start"],
+            "window_end": data["window_end"], "request": request._request,
+        }  # fmt: skip
+        cameras = _shared_cameras(actor, data["cameras"], attempt)
         try:
             item = footage.request_submit(
                 actor=actor, cameras=cameras, window_start=data["window_start"], window_end=data["window_end"],

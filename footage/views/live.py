@@ -21,9 +21,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.access import AccessLogUnavailable
 from cameras.selectors import camera_list, cameras_matching
-from conventions.models import Purpose
+from conventions.models import Mode, Purpose
 from conventions.policy.live import LIVE_VIEW_ENDERS
 from footage import live, selectors
+from footage.attempts import log_attempts_on_unseen_cameras
 from footage.forms.live import LAYOUTS, LiveStartForm, preview, refusal_text
 from footage.models import LiveSession
 
@@ -144,6 +145,11 @@ def start_view(request):
         return _start_page(request, _unbound(actor, request.POST), chosen=chosen, query=query)
 
     form = LiveStartForm(request.POST, actor=actor)
+    log_attempts_on_unseen_cameras(
+        actor=actor, camera_ids=_int_ids(request.POST.getlist("cameras")), seen={c.pk for c in chosen},
+        mode=Mode.LIVE, purpose=request.POST.get("purpose", ""), justification=request.POST.get("justification", ""),
+        case_reference=request.POST.get("case_reference", ""), request=request,
+    )  # fmt: skip
     if not form.is_valid():
         return _start_page(request, form, chosen=chosen, query=query, status=400)
     data = form.cleaned_data

@@ -28,6 +28,7 @@ from conventions.policy import SHARED_CAMERA_ROLES, request_actions
 from footage import exports, selectors
 from footage import requests as footage
 from footage.api.filters import FootageRequestFilterSet
+from footage.attempts import log_attempts_on_unseen_cameras
 from footage.forms.requests import (
     MAX_CAMERAS,
     DecisionForm,
@@ -197,6 +198,12 @@ def new_view(request):
         if action == "search":
             form.errors.clear()
         return _new_page(request, form, chosen=chosen, query=query, check=check)
+    posted = [int(value) for value in request.POST.getlist("cameras") if str(value).isdigit()][: MAX_CAMERAS * 2]
+    log_attempts_on_unseen_cameras(
+        actor=actor, camera_ids=posted, seen={c.pk for c in chosen}, mode=request.POST.get("mode", ""),
+        purpose=request.POST.get("purpose", ""), justification=request.POST.get("justification", ""),
+        case_reference=request.POST.get("case_reference", ""), request=request,
+    )  # fmt: skip
     if not form.is_valid():
         return _new_page(request, form, chosen=chosen, query=query, check=check, status=400)
     if not check.fingerprint or request.POST.get("checked") != check.fingerprint:
