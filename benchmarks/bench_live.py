@@ -63,12 +63,12 @@ from benchmarks.media_support import (  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 from conventions import services  # noqa: E402
 from conventions.models import Purpose  # noqa: E402
+from demo.streams import RtspTestStream  # noqa: E402
 from footage import live
 from media import relay  # noqa: E402
 from media.models import RelayStream  # noqa: E402
 from tests.factories import MembershipFactory, OrganisationFactory  # noqa: E402
 from tests.support.relay import ffprobe_video  # noqa: E402
-from demo.streams import RtspTestStream  # noqa: E402
 from zones.tenancy import actor_for  # noqa: E402
 
 TRIES = 10

@@ -11,9 +11,14 @@ class FootageConfig(AppConfig):
     def ready(self):
         from audit.changelog import follow_changes
         from footage import signals  # noqa: F401 - receivers that end live sessions when the right to watch goes
+        from footage.dashboard import my_footage_panel, oversight_of_requests_panel, requests_to_decide_panel
         from footage.gates import register_gates
+        from zones.dashboard import register_panel
 
         register_gates()
+        register_panel("requests-to-decide", requests_to_decide_panel, "footage/_dashboard_decide.html")
+        register_panel("break-glass-and-escalations", oversight_of_requests_panel, "footage/_dashboard_oversight.html")
+        register_panel("my-footage", my_footage_panel, "footage/_dashboard_mine.html")
 
         follow_changes(self.get_model("FootageRequest"), m2m_fields={"cameras"})
         follow_changes(self.get_model("Approval"))

@@ -58,7 +58,7 @@ def test_dpo_signs_in_and_reads_the_dashboard_in_dutch(live_server, transactiona
     expect(page.locator("h1")).to_have_text(_dutch("Dashboard"))
     dpo_card = page.locator('[data-role="dpo"]')
     expect(dpo_card).to_be_visible()
-    expect(dpo_card.get_by_role("heading", level=2)).to_have_text(_dutch("Data protection officer: access log"))
+    expect(dpo_card.get_by_role("heading", level=3)).to_have_text(_dutch("Data protection officer: access log"))
 
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
