@@ -84,6 +84,7 @@ def test_an_operator_starts_watches_renews_and_stops_through_the_pages(shared, s
     assert "Gare du Midi entrance" in text and cameras[0].owner.name in text
     assert "Public order and events" in text and WHY in text
     assert 'src="/static/vendor/hls.min.js"' in text and "<script>" not in text
+    assert "Session time left" in text and "Key valid" not in text  # the session's end, not an internal key's
     assert client.get(response.url).content.decode().count(token) == 1  # a reload still plays
 
     renewed = client.post(reverse("live:renew", args=[session.pk]))
