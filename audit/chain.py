@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit.details import earlier_spellings
 from audit.models import AccessLogEntry, ChainHead, ChainVerification, SignedHead
 
 __all__ = [
@@ -258,10 +259,24 @@ ORDER BY sequence
 """  # noqa: S608 - fixed names only
 
 
-def _stored_bodies(pks):
-    """Canonical bodies (Python's rule) of the stored rows with these ids."""
+def _stored_rows(pks):
+    """The hashed fields of the stored rows with these ids."""
     rows = AccessLogEntry.objects.filter(pk__in=pks).values("id", *BODY_FIELDS)
-    return {row["id"]: canonical_body(row) for row in rows}
+    return {row["id"]: row for row in rows}
+
+
+def _hash_matches(previous_hash, sequence, entry_hash, row):
+    """Whether the stored row (its BODY_FIELDS) hashes to entry_hash: with the canonical body, or for an entry
+    written before audit.details with a float that PostgreSQL's jsonb rewrote (1e20, -0.0), with the float put back
+    as written (audit.details.earlier_spellings; tried only when the first fails)."""
+    if link_digest(previous_hash, sequence, canonical_body(row)) == entry_hash:
+        return True
+    if not isinstance(row["details"], dict | list):
+        return False
+    return any(
+        link_digest(previous_hash, sequence, canonical_body(row)) == entry_hash
+        for _details in earlier_spellings(row["details"])
+    )
 
 
 @dataclass
@@ -276,8 +291,8 @@ class _Walk:
     def __post_init__(self):
         self.hashes = {}
 
-    def check(self, n, sequence, previous_hash, entry_hash, previous_sequence, previous_entry_hash, body):
-        """Python's verdict on one entry given the one before it (None before the first); body: its canonical body,
+    def check(self, n, sequence, previous_hash, entry_hash, previous_sequence, previous_entry_hash, row):
+        """Python's verdict on one entry given the one before it (None before the first); row: its hashed fields,
         or None when the hash is known to match. False (and self.report set) at the first break."""
         expected = 1 if previous_sequence is None else previous_sequence + 1
         if sequence != expected:
@@ -285,7 +300,7 @@ class _Walk:
             self.report = ChainReport(self.chain, n, expected, f"{what} (found {sequence})")
         elif previous_hash != (GENESIS if previous_sequence is None else previous_entry_hash):
             self.report = ChainReport(self.chain, n, sequence, "the link to the previous entry is broken")
-        elif body is not None and link_digest(previous_hash, sequence, body) != entry_hash:
+        elif row is not None and not _hash_matches(previous_hash, sequence, entry_hash, row):
             self.report = ChainReport(self.chain, n, sequence, "the entry was altered (its hash does not match)")
         if self.report is not None:
             self.count = n
@@ -310,12 +325,11 @@ def _walk_postgres(walk, batch):
             cursor.execute(_VERIFY_SQL, [walk.chain, sorted(walk.wanted)])
             while rows := cursor.fetchmany(batch):
                 suspects = [row[0] for row in rows if not row[7]]
-                bodies = _stored_bodies(suspects) if suspects else {}
+                stored = _stored_rows(suspects) if suspects else {}
                 walk.rechecked += len(suspects)
                 for pk, sequence, previous_hash, entry_hash, n, previous_sequence, previous_entry_hash, ok in rows:
-                    body = None if ok else bodies[pk]
                     if not walk.check(n, sequence, previous_hash, entry_hash, previous_sequence, previous_entry_hash,
-                                      body):  # fmt: skip
+                                      None if ok else stored[pk]):  # fmt: skip
                         return
 
 
@@ -325,8 +339,8 @@ def _walk_python(walk, batch):
     for n, row in enumerate(rows.values_list("sequence", "previous_hash", "entry_hash", *BODY_FIELDS)
                             .iterator(chunk_size=batch), start=1):  # fmt: skip
         sequence, previous_hash, entry_hash = row[:3]
-        body = canonical_body(dict(zip(BODY_FIELDS, row[3:], strict=True)))
-        if not walk.check(n, sequence, previous_hash, entry_hash, previous_sequence, previous_entry_hash, body):
+        fields = dict(zip(BODY_FIELDS, row[3:], strict=True))
+        if not walk.check(n, sequence, previous_hash, entry_hash, previous_sequence, previous_entry_hash, fields):
             return
         previous_sequence, previous_entry_hash = sequence, entry_hash
 
