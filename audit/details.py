@@ -35,56 +35,59 @@ _LIMIT = 10**MAX_INTEGER_DIGITS
 class InvalidDetails(ValueError):
     """The details hold a value the access log cannot store unchanged."""
 
+    def __init__(self, where, problem):
+        super().__init__(f"details{''.join(f'[{step!r}]' for step in where)}: {problem}")
+
 
 def _string(value, where):
     if "\x00" in value:
-        raise InvalidDetails(f"details{where}: a string holds a NUL character, which PostgreSQL cannot store")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidDetails(f"details{where}: a string holds a lone surrogate, which UTF-8 cannot encode") from None
+        raise InvalidDetails(where, "a string holds a NUL character, which PostgreSQL cannot store")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidDetails(where, "a string holds a lone surrogate, which UTF-8 cannot encode") from None
     return value
 
 
 def _number(value, where):
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise InvalidDetails(f"details{where}: {value!r} is not a JSON number")
-        if value.is_integer():
-            value = int(Decimal(repr(value)))  # as jsonb would keep it: 3.0 -> 3, 2.5e30 -> 25 * 10**29, -0.0 -> 0
-        else:
+            raise InvalidDetails(where, f"{value!r} is not a JSON number")
+        if not value.is_integer():
             return value
+        value = int(Decimal(repr(value)))  # as jsonb would keep it: 3.0 -> 3, 2.5e30 -> 25 * 10**29, -0.0 -> 0
     if not -_LIMIT < value < _LIMIT:
-        raise InvalidDetails(f"details{where}: an integer of more than {MAX_INTEGER_DIGITS} digits")
+        raise InvalidDetails(where, f"an integer of more than {MAX_INTEGER_DIGITS} digits")
     return value
 
 
-def _value(value, where, depth):
-    if value is None or isinstance(value, bool):
+def _value(value, where):
+    if isinstance(value, str):
+        return _string(str.__str__(value), where)  # a str subclass (an enum's member) as json writes it
+    if value is None or value is True or value is False:
         return value
     if isinstance(value, int | float):
-        return _number(value, where)
-    if isinstance(value, str):
-        return _string(value, where)
-    if depth >= MAX_DEPTH and isinstance(value, dict | list | tuple):
-        raise InvalidDetails(f"details{where}: nested more than {MAX_DEPTH} levels deep")
+        return _number(int(value) if isinstance(value, int) else float(value), where)
+    if len(where) >= MAX_DEPTH and isinstance(value, dict | list | tuple):
+        raise InvalidDetails(where, f"nested more than {MAX_DEPTH} levels deep")
     if isinstance(value, dict):
         result = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                raise InvalidDetails(f"details{where}: the key {key!r} is not a string")
-            inner = f"{where}[{key!r}]"
-            result[_string(key, inner)] = _value(item, inner, depth + 1)
+                raise InvalidDetails(where, f"the key {key!r} is not a string")
+            inner = (*where, key)
+            result[_string(str.__str__(key), inner)] = _value(item, inner)
         return result
     if isinstance(value, list | tuple):
-        return [_value(item, f"{where}[{index}]", depth + 1) for index, item in enumerate(value)]
-    raise InvalidDetails(f"details{where}: {type(value).__name__} is not a JSON value")
+        return [_value(item, (*where, index)) for index, item in enumerate(value)]
+    raise InvalidDetails(where, f"{type(value).__name__} is not a JSON value")
 
 
 def storable_details(details):
     """The details as the access log stores and hashes them (see the module's docstring); InvalidDetails if they
     hold a value no database would give back unchanged. None means no details ({})."""
-    return {} if details is None else _value(details, "", 0)
+    return {} if details is None else _value(details, ())
 
 
 MAX_EARLIER_SPOTS = 10  # beyond this many rewritable numbers in one entry, only "all" and "none" are tried

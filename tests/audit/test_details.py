@@ -5,6 +5,7 @@ entry point; entries written before with such floats still verify."""
 import json
 import math
 from decimal import Decimal
+from enum import Enum, IntEnum
 
 import pytest
 from django.core.management import call_command
@@ -108,3 +109,23 @@ def test_entries_written_before_with_rewritten_floats_still_verify(capsys):
     AccessLogEntry.objects.filter(pk=entry.pk).update(details=altered)  # maintenance rights
     report = verify_chain(zone.code)
     assert report.first_bad_sequence == 2 and "altered" in report.problem
+
+
+class Change(str, Enum):  # noqa: UP042 - str() of this member is "Change.REMOVED", json writes "removed"
+    REMOVED = "removed"
+
+
+class Count(IntEnum):
+    TWO = 2
+
+
+@pytest.mark.django_db
+def test_enum_members_and_tuples_are_stored_as_json_writes_them():
+    zone = OrganisationFactory()
+    entry = record_access(
+        AccessRecord(action=AccessAction.CONSULTATION, controller=zone,
+                     details={"change": Change.REMOVED, "n": Count.TWO, "pair": ("a", 1.0)})
+    )  # fmt: skip
+    stored = AccessLogEntry.objects.get(pk=entry.pk).details
+    assert _spelled(stored) == '{"change":"removed","n":2,"pair":["a",1]}'
+    assert verify_chain(zone.code).ok
