@@ -13,10 +13,11 @@ verifying exactly as before. `storable_details` returns the value to store and h
 - a float with an integral value (3.0, 1e20, -0.0) becomes the integer its shortest spelling says, as jsonb would
   keep it (jsonb reads 1e20 back as an integer, and has no negative zero); any other finite float is kept: Python
   writes its shortest spelling, jsonb keeps that decimal exactly and Python reads back the same float;
-- NaN and Infinity, integers beyond MAX_INTEGER_DIGITS digits, strings holding NUL or a lone surrogate (neither can
-  be stored or hashed as UTF-8), keys other than strings (json would turn 1 into "1" and sort them differently
-  afterwards), nesting deeper than MAX_DEPTH and any other type are refused with InvalidDetails, naming where;
-- tuples become lists (as json writes them).
+- NaN and Infinity, integers beyond MAX_INTEGER_DIGITS digits, strings holding NUL (jsonb refuses it) or a lone
+  surrogate (it has no UTF-8, so it can be neither hashed nor stored), keys other than strings (json would turn 1
+  into "1" and sort them differently afterwards), nesting deeper than MAX_DEPTH and any other type are refused with
+  InvalidDetails, naming where;
+- tuples become lists and an enum member of str or int its plain value (as json writes them).
 
 Entries written before this rule may hold such a float as hashed, and on PostgreSQL read back rewritten (1e20 as
 an integer, -0.0 as 0.0): earlier_spellings gives verify_audit the values they were hashed with.
