@@ -13,6 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.utils import timezone
 
 from audit.chain import append
+from audit.details import InvalidDetails, storable_details
 from audit.models import AccessAction, AccessLogEntry
 from common.request_ids import safe_request_id
 
@@ -84,7 +85,12 @@ def _request_facts(request):
 def record_access(record: AccessRecord) -> AccessLogEntry:
     """Write one access-log entry. Inside the caller's transaction it is part of that transaction, in a savepoint
     so that a refusal leaves the caller's transaction usable; outside any transaction on PostgreSQL it is a single
-    statement committed on its own (audit_append links and inserts it)."""
+    statement committed on its own (audit_append links and inserts it). Details the log could not store unchanged
+    (audit.details: NaN, a NUL character, a key that is not a string...) are refused like an unwritable log."""
+    try:
+        details = storable_details(record.details)
+    except InvalidDetails as exc:
+        raise AccessLogUnavailable(f"the entry's details cannot be stored unchanged: {exc}") from exc
     request_id, address, agent = _request_facts(record.request)
     version = record.convention_version
     controller = record.controller
@@ -115,7 +121,7 @@ def record_access(record: AccessRecord) -> AccessLogEntry:
         request_id=request_id,
         source_address=address,
         user_agent=agent,
-        details=record.details,
+        details=details,
     )
     connection = connections[DEFAULT_DB_ALIAS]
     try:

@@ -72,7 +72,7 @@ class SignedHeadAdmin(ReadOnlyAdmin):
     list_display = ["chain", "sequence", "signed_at", "key_fingerprint"]
     list_filter = [ChainFilter]
     ordering = ["-signed_at"]
-    paginator = CappedCountPaginator  # every chain, every 10 minutes
+    paginator = CappedCountPaginator  # every chain that moved, every 30 seconds
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
 

@@ -22,9 +22,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from audit.details import earlier_spellings
 from audit.models import AccessLogEntry, ChainHead, ChainVerification, SignedHead
+from audit.witness import compare, read_witness, write_witness
 
 __all__ = [
     "BODY_FIELDS", "GENESIS", "append", "canonical_body", "entry_digest", "link_digest", "platform_key",
@@ -133,25 +136,27 @@ def head_message(chain, sequence, head_hash):
     return f"cctv-portal access log head\n{chain}\n{sequence}\n{head_hash}".encode()
 
 
-@transaction.atomic
 def sign_heads():
-    """Sign every chain's current head (idempotent: an unchanged head is not signed twice)."""
+    """Sign the current head of every chain that moved since its last signed head, in one query for the chains
+    and one insert; then copy the new signed heads to the witness (audit.witness). Beat runs it every
+    PORTAL_AUDIT_SIGN_SECONDS, so entries removed from a chain's end are caught by verify_audit once they are that
+    old. It reads the heads without locking them: writers of the log never wait for it."""
     key = platform_key()
     fingerprint = hashlib.sha256(public_key_raw()).hexdigest()
-    signed = 0
-    for head in ChainHead.objects.all():
-        if head.sequence == 0 or SignedHead.objects.filter(chain=head.chain, sequence=head.sequence).exists():
-            continue
-        SignedHead.objects.create(
-            chain=head.chain,
-            sequence=head.sequence,
-            head_hash=head.head_hash,
-            signed_at=timezone.now(),
-            signature=base64.b64encode(key.sign(head_message(head.chain, head.sequence, head.head_hash))).decode(),
-            key_fingerprint=fingerprint,
-        )
-        signed += 1
-    return signed
+    signed_already = SignedHead.objects.filter(chain=OuterRef("chain"), sequence=OuterRef("sequence"))
+    with transaction.atomic():
+        now = timezone.now()
+        heads = [
+            SignedHead(
+                chain=head.chain, sequence=head.sequence, head_hash=head.head_hash, signed_at=now,
+                signature=base64.b64encode(key.sign(head_message(head.chain, head.sequence, head.head_hash))).decode(),
+                key_fingerprint=fingerprint,
+            )
+            for head in ChainHead.objects.filter(sequence__gt=0).exclude(Exists(signed_already)).order_by("chain")
+        ]  # fmt: skip
+        SignedHead.objects.bulk_create(heads)
+    write_witness(heads)  # after the commit: a line in the witness always has its row in the database
+    return len(heads)
 
 
 @dataclass
@@ -258,10 +263,24 @@ ORDER BY sequence
 """  # noqa: S608 - fixed names only
 
 
-def _stored_bodies(pks):
-    """Canonical bodies (Python's rule) of the stored rows with these ids."""
+def _stored_rows(pks):
+    """The hashed fields of the stored rows with these ids."""
     rows = AccessLogEntry.objects.filter(pk__in=pks).values("id", *BODY_FIELDS)
-    return {row["id"]: canonical_body(row) for row in rows}
+    return {row["id"]: row for row in rows}
+
+
+def _hash_matches(previous_hash, sequence, entry_hash, row):
+    """Whether the stored row (its BODY_FIELDS) hashes to entry_hash: with the canonical body, or for an entry
+    written before audit.details with a float that PostgreSQL's jsonb rewrote (1e20, -0.0), with the float put back
+    as written (audit.details.earlier_spellings; tried only when the first fails)."""
+    if link_digest(previous_hash, sequence, canonical_body(row)) == entry_hash:
+        return True
+    if not isinstance(row["details"], dict | list):
+        return False
+    return any(
+        link_digest(previous_hash, sequence, canonical_body(row)) == entry_hash
+        for _details in earlier_spellings(row["details"])
+    )
 
 
 @dataclass
@@ -276,8 +295,8 @@ class _Walk:
     def __post_init__(self):
         self.hashes = {}
 
-    def check(self, n, sequence, previous_hash, entry_hash, previous_sequence, previous_entry_hash, body):
-        """Python's verdict on one entry given the one before it (None before the first); body: its canonical body,
+    def check(self, n, sequence, previous_hash, entry_hash, previous_sequence, previous_entry_hash, row):
+        """Python's verdict on one entry given the one before it (None before the first); row: its hashed fields,
         or None when the hash is known to match. False (and self.report set) at the first break."""
         expected = 1 if previous_sequence is None else previous_sequence + 1
         if sequence != expected:
@@ -285,7 +304,7 @@ class _Walk:
             self.report = ChainReport(self.chain, n, expected, f"{what} (found {sequence})")
         elif previous_hash != (GENESIS if previous_sequence is None else previous_entry_hash):
             self.report = ChainReport(self.chain, n, sequence, "the link to the previous entry is broken")
-        elif body is not None and link_digest(previous_hash, sequence, body) != entry_hash:
+        elif row is not None and not _hash_matches(previous_hash, sequence, entry_hash, row):
             self.report = ChainReport(self.chain, n, sequence, "the entry was altered (its hash does not match)")
         if self.report is not None:
             self.count = n
@@ -310,12 +329,11 @@ def _walk_postgres(walk, batch):
             cursor.execute(_VERIFY_SQL, [walk.chain, sorted(walk.wanted)])
             while rows := cursor.fetchmany(batch):
                 suspects = [row[0] for row in rows if not row[7]]
-                bodies = _stored_bodies(suspects) if suspects else {}
+                stored = _stored_rows(suspects) if suspects else {}
                 walk.rechecked += len(suspects)
                 for pk, sequence, previous_hash, entry_hash, n, previous_sequence, previous_entry_hash, ok in rows:
-                    body = None if ok else bodies[pk]
                     if not walk.check(n, sequence, previous_hash, entry_hash, previous_sequence, previous_entry_hash,
-                                      body):  # fmt: skip
+                                      None if ok else stored[pk]):  # fmt: skip
                         return
 
 
@@ -325,26 +343,35 @@ def _walk_python(walk, batch):
     for n, row in enumerate(rows.values_list("sequence", "previous_hash", "entry_hash", *BODY_FIELDS)
                             .iterator(chunk_size=batch), start=1):  # fmt: skip
         sequence, previous_hash, entry_hash = row[:3]
-        body = canonical_body(dict(zip(BODY_FIELDS, row[3:], strict=True)))
-        if not walk.check(n, sequence, previous_hash, entry_hash, previous_sequence, previous_entry_hash, body):
+        fields = dict(zip(BODY_FIELDS, row[3:], strict=True))
+        if not walk.check(n, sequence, previous_hash, entry_hash, previous_sequence, previous_entry_hash, fields):
             return
         previous_sequence, previous_entry_hash = sequence, entry_hash
 
 
-def walk_chain(chain, *, batch=20_000):
-    """Walk one chain from its first entry: continuity, links, hashes, then the signed heads and the head row.
+def walk_chain(chain, *, batch=20_000, witness=None):
+    """Walk one chain from its first entry: continuity, links, hashes, then the signed heads, the witness
+    (audit.witness; read here first unless given, read before the database in any case) and the head row.
     Read-only; returns a ChainReport naming the first bad sequence number and what broke."""
+    if witness is None:
+        witness = read_witness(chain)
     signed = list(SignedHead.objects.filter(chain=chain).order_by("sequence"))
-    walk = _Walk(chain, {s.sequence for s in signed})
+    walk = _Walk(chain, {s.sequence for s in signed} | {head.sequence for head in witness.heads.get(chain, [])})
     (_walk_postgres if connection.vendor == "postgresql" else _walk_python)(walk, batch)
     report, count, hashes = walk.report, walk.count, walk.hashes
     last = walk.last
+    public = platform_key().public_key()
+
+    def verifies(sequence, head_hash, signature):
+        try:
+            public.verify(base64.b64decode(signature), head_message(chain, sequence, head_hash))
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
     if report is None:
-        public = platform_key().public_key()
         for head in signed:
-            try:
-                public.verify(base64.b64decode(head.signature), head_message(chain, head.sequence, head.head_hash))
-            except (InvalidSignature, ValueError):
+            if not verifies(head.sequence, head.head_hash, head.signature):
                 report = ChainReport(chain, count, head.sequence, "a signed head's signature does not verify")
                 break
             if head.sequence > last:
@@ -357,6 +384,10 @@ def walk_chain(chain, *, batch=20_000):
             if hashes.get(head.sequence) != head.head_hash:
                 report = ChainReport(chain, count, head.sequence, "the entry differs from the signed head")
                 break
+    if report is None:
+        disagreement = compare(chain, witness, {head.sequence: head for head in signed}, last, hashes, verifies)
+        if disagreement is not None:
+            report = ChainReport(chain, count, *disagreement)
     if report is None:
         chain_head = ChainHead.objects.filter(chain=chain).first()
         if chain_head and chain_head.sequence > last:

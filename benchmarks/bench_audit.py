@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 os.environ["DEBUG"] = "false"
+os.environ["PORTAL_AUDIT_WITNESS_FILE"] = "off"  # a database of its own: the development witness is not its
 BENCH_DB = ROOT / "data" / "bench-audit.sqlite3"
 if not os.environ.get("DATABASE_URL"):
     BENCH_DB.parent.mkdir(exist_ok=True)

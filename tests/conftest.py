@@ -32,6 +32,13 @@ def _english(settings):
     settings.LANGUAGE_CODE = "en"
 
 
+@pytest.fixture(autouse=True)
+def audit_witness(settings, tmp_path):
+    """The access log's witness file of this test (signed heads are copied there): tests never share one."""
+    settings.PORTAL_AUDIT_WITNESS_FILE = tmp_path / "audit-witness" / "signed-heads.jsonl"
+    return settings.PORTAL_AUDIT_WITNESS_FILE
+
+
 @pytest.fixture
 def person(db):
     """Make a person with a role in an organisation and an authenticator: person(org, role)."""

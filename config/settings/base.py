@@ -231,12 +231,29 @@ PORTAL_HEARTBEAT_INTERVAL = timedelta(seconds=int(env_str("PORTAL_HEARTBEAT_SECO
 PORTAL_HEALTH_INTERVAL = timedelta(minutes=5)
 PORTAL_HEALTH_CONCURRENCY = 200
 PORTAL_HEALTH_TIMEOUT_SECONDS = 3.0
+# The access log's chain heads are signed this often (entries removed from a chain's end are caught once they are
+# that old), and each signed head is also appended to the witness file, which the operator makes append-only
+# (platform/README.md, "Access-log witness"). PORTAL_AUDIT_WITNESS_FILE=off: no witness file.
+PORTAL_AUDIT_SIGN_SECONDS = float(env_str("PORTAL_AUDIT_SIGN_SECONDS", "30"))
+PORTAL_AUDIT_WITNESS_FILE = env_str("PORTAL_AUDIT_WITNESS_FILE", str(DATA_DIR / "audit-witness" / "signed-heads.jsonl"))
+if PORTAL_AUDIT_WITNESS_FILE.lower() in {"off", "none"}:
+    PORTAL_AUDIT_WITNESS_FILE = None
+# With workers on several machines: the queue of the one worker that signs, on the witness file's machine.
+PORTAL_AUDIT_SIGN_QUEUE = env_str("PORTAL_AUDIT_SIGN_QUEUE", "")  # empty: the default queue
 CELERY_BEAT_SCHEDULE = {
     "platform-heartbeat": {
         "task": "zones.tasks.record_heartbeat",
         "schedule": PORTAL_HEARTBEAT_INTERVAL.total_seconds(),
     },
-    "audit-sign-heads": {"task": "audit.tasks.sign_chain_heads", "schedule": 600.0},
+    # Only chains that moved are signed; a run that could not start before the next one is due is dropped.
+    "audit-sign-heads": {
+        "task": "audit.tasks.sign_chain_heads",
+        "schedule": PORTAL_AUDIT_SIGN_SECONDS,
+        "options": {
+            "expires": PORTAL_AUDIT_SIGN_SECONDS,
+            **({"queue": PORTAL_AUDIT_SIGN_QUEUE} if PORTAL_AUDIT_SIGN_QUEUE else {}),
+        },
+    },
     "convention-expiry": {"task": "conventions.tasks.expire_conventions", "schedule": 300.0},
     "live-session-expiry": {"task": "footage.tasks.close_expired_live_sessions", "schedule": 30.0},
     "footage-request-follow-up": {"task": "footage.tasks.follow_up_footage_requests", "schedule": 300.0},

@@ -10,6 +10,8 @@ PORTAL_SIGNING_KEY = dev_secret("PORTAL_SIGNING_KEY", 32)
 PORTAL_ENCRYPTION_KEYS = [dev_secret("PORTAL_ENCRYPTION_KEY", 32)]
 # Tasks the tests enqueue without a worker must never reach a development worker on the same machine.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "portal-tests")
+# Each test that signs heads gets a witness file of its own (tests/conftest.py); none outside a test.
+PORTAL_AUDIT_WITNESS_FILE = None
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast hashing; tests only
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/minute", "user": "10000/minute"}  # noqa: F405

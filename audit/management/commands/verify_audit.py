@@ -1,4 +1,4 @@
-"""Verify the access-log chains: continuity, links, hashes and signed heads."""
+"""Verify the access-log chains: continuity, links, hashes, signed heads and the witness (audit.witness)."""
 
 import multiprocessing
 import os
@@ -8,6 +8,9 @@ from django.db import connection, connections
 
 from audit.chain import record_verification, walk_chain
 from audit.models import AccessLogEntry, ChainHead
+from audit.witness import read_witness
+
+_WITNESS = None  # read once, before the database, and inherited by the worker processes
 
 
 def _chains_with_entries():
@@ -31,7 +34,7 @@ def _chains_with_entries():
 def _walk(chain):
     """In a worker process: its own database connection (the parent closed its own before forking)."""
     try:
-        return walk_chain(chain)
+        return walk_chain(chain, witness=_WITNESS)
     finally:
         connections.close_all()
 
@@ -47,8 +50,10 @@ class Command(BaseCommand):
         )  # fmt: skip
 
     def handle(self, *args, org, jobs, **options):
+        global _WITNESS  # noqa: PLW0603 - handed to the forked workers
+        _WITNESS = witness = read_witness()  # first: every head it holds was committed before the walks begin
         sizes = dict(ChainHead.objects.values_list("chain", "sequence"))
-        for chain in _chains_with_entries():  # a chain whose head row is missing is verified too
+        for chain in [*_chains_with_entries(), *witness.heads]:  # a chain whose head row or entries are gone too
             sizes.setdefault(chain, 0)
         if org:
             if org not in sizes:
@@ -63,8 +68,8 @@ class Command(BaseCommand):
                 for report in pool.imap_unordered(_walk, chains):
                     reports[report.chain] = report
         else:
-            reports = {chain: walk_chain(chain) for chain in chains}
-        broken = 0
+            reports = {chain: walk_chain(chain, witness=witness) for chain in chains}
+        broken = self._witness(witness)
         for chain in sorted(reports):
             report = reports[chain]
             record_verification(report)
@@ -75,3 +80,16 @@ class Command(BaseCommand):
                 self.stdout.write(f"{chain}: BROKEN at sequence {report.first_bad_sequence}: {report.problem}")
         if broken:
             raise CommandError(f"{broken} chain(s) broken.", returncode=1)
+
+    def _witness(self, witness):
+        """Say what the chains were compared with; a line of the witness that is not a signed head at all counts
+        as a broken chain (the witness was altered)."""
+        if witness.path is None:
+            self.stdout.write("witness: none configured (PORTAL_AUDIT_WITNESS_FILE)")
+        elif not witness.exists:
+            self.stdout.write(f"witness: {witness.path} does not exist yet (it begins with the next signed head)")
+        else:
+            self.stdout.write(f"witness: {witness.count} signed heads in {witness.path}")
+        for number in witness.malformed:
+            self.stdout.write(f"witness: BROKEN at line {number} of {witness.path}: not a signed head (altered)")
+        return len(witness.malformed)
