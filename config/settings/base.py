@@ -278,6 +278,8 @@ ANONYMOUS_USER_NAME = None
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "portal@localhost")
+# Seconds a mail server may take before the sending task gives up and retries (zones.tasks.send_notification_emails).
+EMAIL_TIMEOUT = int(env_str("EMAIL_TIMEOUT", "10"))
 
 LOGGING = {
     "version": 1,
