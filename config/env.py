@@ -28,6 +28,25 @@ def env_list(name, default=()):
     return items or list(default)
 
 
+def env_int(name, default, *, minimum=0, maximum=None):
+    """An integer from the environment, refused (ImproperlyConfigured) outside [minimum, maximum]."""
+    raw = env_str(name)
+    try:
+        value = default if raw is None else int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"The environment variable {name} must be a whole number, not {raw!r}.") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ImproperlyConfigured(f"The environment variable {name} must be between {minimum} and {maximum}.")
+    return value
+
+
+def database_pool(*, min_size, max_size, timeout):
+    """Django's psycopg pool options: a bounded pool that closes connections idle for a minute."""
+    if max_size < min_size:
+        raise ImproperlyConfigured("PORTAL_DB_POOL_MAX must be at least PORTAL_DB_POOL_MIN.")
+    return {"min_size": min_size, "max_size": max_size, "timeout": timeout, "max_idle": 60}
+
+
 def env_required(name):
     value = env_str(name)
     if not value:

@@ -18,9 +18,7 @@ from django.utils import timezone
 from common.tasks import enqueue
 from zones.models import Membership, Notification
 
-__all__ = ["EMAIL_TASK", "notify", "send_emails"]
-
-EMAIL_TASK = "zones.tasks.send_notification_emails"
+__all__ = ["notify", "send_emails"]
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +37,8 @@ def notify(*, organisation, roles, kind, subject, body="", link=""):
     )
     ids = [notification.pk for notification in notifications if notification.recipient.email]
     if ids:
-        transaction.on_commit(lambda: enqueue(EMAIL_TASK, ids), robust=True)  # a broker that is down: logged
+        # robust: a broker that is down is logged, and the action it reports stands
+        transaction.on_commit(lambda: enqueue("zones.tasks.send_notification_emails", ids), robust=True)
     return notifications
 
 

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from zones.models import WorkerHeartbeat
-from zones.notifications import EMAIL_TASK, send_emails
+from zones.notifications import send_emails
 
 MAIL_RETRIES = 5  # then the portal notification stays the record
 
@@ -25,7 +25,7 @@ def record_heartbeat():
 
 
 @shared_task(
-    name=EMAIL_TASK,
+    name="zones.tasks.send_notification_emails",
     ignore_result=True,
     autoretry_for=(OSError,),  # smtplib's errors and socket timeouts (EMAIL_TIMEOUT) are OSErrors
     max_retries=MAIL_RETRIES,

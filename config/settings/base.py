@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import BASE_DIR, DATA_DIR, env_list, env_str
+from config.env import BASE_DIR, DATA_DIR, database_pool, env_int, env_list, env_str
 
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
@@ -100,6 +100,17 @@ DATABASES = {
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"), conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Every process (web, Celery, the media workers) borrows connections from its own bounded pool (psycopg_pool,
+    # Django's OPTIONS["pool"]) and gives them back at the end of each request or task, so that idle threads never
+    # hold connections and a shared server is never exhausted: at most PORTAL_DB_POOL_MAX per process. The pool
+    # needs CONN_MAX_AGE = 0 (Django refuses persistent connections with it).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = database_pool(
+        min_size=env_int("PORTAL_DB_POOL_MIN", 0, maximum=50),
+        max_size=env_int("PORTAL_DB_POOL_MAX", 8, minimum=1, maximum=50),
+        timeout=env_int("PORTAL_DB_POOL_TIMEOUT", 10, minimum=1, maximum=120),  # seconds to wait for a connection
+    )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Writers take the lock when their transaction starts, so two appends to an access-log chain never
     # read the same head (PostgreSQL uses a row lock on the head instead).
@@ -279,7 +290,7 @@ ANONYMOUS_USER_NAME = None
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "portal@localhost")
 # Seconds a mail server may take before the sending task gives up and retries (zones.tasks.send_notification_emails).
-EMAIL_TIMEOUT = int(env_str("EMAIL_TIMEOUT", "10"))
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1, maximum=120)
 
 LOGGING = {
     "version": 1,

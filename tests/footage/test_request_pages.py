@@ -23,10 +23,10 @@ from footage.models import EvidenceExport, FootageRequest
 from tests.factories import CameraFactory, CameraGroupFactory, OrganisationFactory
 from tests.support.recordings import record_segments
 from zones.models import Notification
-from zones.notifications import EMAIL_TASK
 from zones.tenancy import actor_for
 
 pytestmark = pytest.mark.django_db
+EMAIL_TASK = "zones.tasks.send_notification_emails"
 WHY = "Bag snatching at the tram stop, identifying the suspects"
 LOCAL = "%Y-%m-%dT%H:%M:%S"
 
