@@ -1,5 +1,6 @@
 """Reading configuration from the environment, with persistent development defaults."""
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -26,6 +27,17 @@ def env_list(name, default=()):
     value = os.environ.get(name, "")
     items = [item.strip() for item in value.split(",") if item.strip()]
     return items or list(default)
+
+
+def env_networks(name, default=()):
+    """Comma-separated address ranges (CIDR) from the environment; a malformed one is refused at start."""
+    values = env_list(name, default)
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {value!r} is not an address range such as 10.20.0.0/16.") from None
+    return values
 
 
 def env_int(name, default, *, minimum=0, maximum=None):

@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import BASE_DIR, DATA_DIR, database_pool, env_int, env_list, env_str
+from config.env import BASE_DIR, DATA_DIR, database_pool, env_int, env_list, env_networks, env_str
 
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
@@ -305,6 +305,12 @@ LOGGING = {
 # Legal maximum retention of footage by regime (zones/data/brussels.json, legal_regimes).
 PORTAL_RETENTION_DAYS = {"police": 365, "camera_law": 30, "camera_law_special_risk": 90}
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+# The address ranges the portal may reach as cameras (ONVIF onboarding, snapshots; cameras/networks.py). The
+# development and test default covers loopback (the test cameras) and the private ranges (the demo's cameras);
+# production reads the list from the environment and reaches no camera until it is set.
+PORTAL_CAMERA_NETWORKS = env_networks(
+    "PORTAL_CAMERA_NETWORKS", ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
 
 # Live video (DESIGN.md §6). A session token lapses after PORTAL_LIVE_TOKEN_SECONDS unless the open page renews
 # it; the gate re-checks a session at most every PORTAL_LIVE_GATE_CACHE_SECONDS, which bounds how long a
