@@ -77,7 +77,7 @@ def test_onboarding_answers_the_same_at_once_whatever_listens_behind_a_refused_a
             page = response.content.decode()
             message = re.search(r"The portal may not reach [^<]*", page).group(0)
             answers.append((response.status_code, message.replace(target.removesuffix("/"), "ADDRESS")))
-            assert elapsed < 0.5, (target, elapsed)
+            assert elapsed < 2.0, (target, elapsed)  # far below the probe's 5 s: nothing waited on the network
     assert len(set(answers)) == 1 and answers[0][0] == 422, answers
     assert "ADDRESS" in answers[0][1]
     assert not connected(listener)
