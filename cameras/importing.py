@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit, urlunsplit
 
+from defusedxml import DefusedXmlException
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -107,14 +108,29 @@ def read_rows(uploaded_name, raw):
     return _refuse_control_characters(header, [(line, row) for line, row in rows if any(row.values())])
 
 
+def _defused(error):
+    """Whether defusedxml refused the XML (openpyxl parses with it when it is installed, and wraps its errors)."""
+    while error is not None:
+        if isinstance(error, DefusedXmlException):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def _read_xlsx(raw):
     from openpyxl import load_workbook  # slow to import, and only XLSX files need it
 
     try:
         sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).active
+        values = list(sheet.iter_rows(values_only=True))  # read-only sheets parse their XML as they are read
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same problem for the person
+        if _defused(exc):
+            raise FileProblem(
+                _("The spreadsheet declares XML entities or a document type, which a workbook never needs and the "
+                  "portal does not read. Save it again as .xlsx from your spreadsheet program.")
+            ) from exc  # fmt: skip
         raise FileProblem(_("The spreadsheet cannot be opened: save it again as .xlsx.")) from exc
-    values = sheet.iter_rows(values_only=True)
+    values = iter(values)
     header = [str(h or "").strip().lower() for h in next(values, [])]
     rows = []
     for line, row in enumerate(values, start=2):

@@ -28,6 +28,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from zeep.exceptions import Fault
 
+from cameras.networks import OutsideCameraNetworks, camera_addresses
 from cameras.onvif_soap import (
     DEVICE_NS,
     MEDIA_NS,
@@ -45,6 +46,7 @@ __all__ = [
     "CLOCK_DRIFT",
     "KINDS",
     "NOT_ONVIF",
+    "OUTSIDE",
     "PROTOCOL",
     "TIMEOUT",
     "UNREACHABLE",
@@ -60,7 +62,8 @@ CLOCK_DRIFT = "clock_drift"
 NOT_ONVIF = "not_onvif"
 TIMEOUT = "timeout"
 PROTOCOL = "protocol"
-KINDS = (UNREACHABLE, AUTH_FAILED, CLOCK_DRIFT, NOT_ONVIF, TIMEOUT, PROTOCOL)
+OUTSIDE = "outside_networks"
+KINDS = (UNREACHABLE, AUTH_FAILED, CLOCK_DRIFT, NOT_ONVIF, TIMEOUT, PROTOCOL, OUTSIDE)
 
 # GetCapabilities categories (and their Extension entries) as service namespaces, like GetServices lists them.
 _CAPABILITY_NAMESPACES = {
@@ -137,6 +140,18 @@ def _unreachable(address: str) -> OnvifError:
         gettext(
             "The camera did not answer at %(address)s. Check the address, the port and the network path "
             "(firewall, VPN, routing) from the portal to the camera."
+        )
+        % {"address": address},
+    )
+
+
+def _outside(address: str) -> OnvifError:
+    """One answer for every address outside the camera networks, whatever is behind it (nothing was sent there)."""
+    return OnvifError(
+        OUTSIDE,
+        gettext(
+            "The portal may not reach %(address)s: cameras are reached only in the camera networks the platform "
+            "administrator configured. Check the address, or ask for the camera's network to be added."
         )
         % {"address": address},
     )
@@ -300,6 +315,8 @@ class _Probe:
             result = getattr(service, operation)(**kwargs)
         except Deadline:
             raise _timeout(self.timeout) from None
+        except OutsideCameraNetworks:
+            raise _outside(self.shown_address) from None
         except requests.exceptions.ConnectTimeout as error:
             raise _unreachable(self.shown_address) from error
         except requests.exceptions.Timeout as error:
@@ -334,6 +351,10 @@ class _Probe:
     # -- steps ---------------------------------------------------------------------------------------------
 
     def run(self) -> OnvifDevice:
+        try:  # first of all, and the same at once for every refused address; each connection is checked again
+            camera_addresses(urlsplit(self.device_url).hostname)
+        except OutsideCameraNetworks:
+            raise _outside(self.shown_address) from None
         offset = self.clock_offset()
         wsse = UsernameDigest(self.username, self._password, offset) if self.username else None
         device = service_client("devicemgmt", self.device_url, self.transport, wsse)

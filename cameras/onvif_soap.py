@@ -23,6 +23,8 @@ from zeep.transports import Transport
 from zeep.wsdl import Document
 from zeep.wsse.username import UsernameToken
 
+from cameras.networks import guarded_session
+
 __all__ = [
     "DEVICE_NS",
     "MEDIA_NS",
@@ -92,13 +94,11 @@ class DeadlineTransport(Transport):
     """
 
     def __init__(self, deadline: float, username: str, password: str):
-        session = requests.Session()
-        session.trust_env = False
+        session = guarded_session()  # camera networks only, to the checked address (cameras/networks.py)
         session.max_redirects = 3
         if username:
             session.auth = HTTPDigestAuth(username, password)
         super().__init__(session=session, timeout=1, operation_timeout=None)
-        session.adapters.pop("file://", None)  # a camera's answer never sends us to local files
         self.deadline = deadline
 
     def remaining(self) -> float:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from requests.auth import HTTPDigestAuth
 
 from cameras.crypto import camera_credentials, uri_with_credentials
+from cameras.networks import OutsideCameraNetworks, guarded_session, pinned_uri
 
 __all__ = ["SnapshotError", "grab_snapshot", "store_snapshot"]
 
@@ -24,16 +25,21 @@ class SnapshotError(Exception):
     pass
 
 
+def _outside():
+    return SnapshotError(_("The portal may not reach this camera's address: it is outside the camera networks."))
+
+
 def _from_http(camera, username, password):
     auth = HTTPDigestAuth(username, password) if username else None
-    session = requests.Session()
-    session.trust_env = False  # no proxy from the environment: cameras sit on the closed network
+    session = guarded_session()  # camera networks only, to the checked address; no proxy from the environment
     try:
         response = session.get(camera.snapshot_uri, auth=auth, timeout=TIMEOUT_SECONDS, stream=True)
         if response.status_code == 401 and username:
             response = session.get(camera.snapshot_uri, auth=(username, password), timeout=TIMEOUT_SECONDS, stream=True)
         response.raise_for_status()
         body = response.raw.read(MAX_BYTES + 1, decode_content=True)
+    except OutsideCameraNetworks:
+        raise _outside() from None
     except requests.RequestException as exc:
         raise SnapshotError(
             _("The snapshot address did not give an image (%(error)s).") % {"error": type(exc).__name__}
@@ -47,6 +53,10 @@ def _from_rtsp(uri, username, password):
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         raise SnapshotError(_("ffmpeg is not installed on this server."))
+    try:
+        uri = pinned_uri(uri)  # ffmpeg connects to the address checked here, not to a name resolved again
+    except OutsideCameraNetworks:
+        raise _outside() from None
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / "frame.jpg"
         # The password is on ffmpeg's command line for the second this runs; ffmpeg has no other way to take it.

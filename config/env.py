@@ -1,5 +1,6 @@
 """Reading configuration from the environment, with persistent development defaults."""
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -26,6 +27,36 @@ def env_list(name, default=()):
     value = os.environ.get(name, "")
     items = [item.strip() for item in value.split(",") if item.strip()]
     return items or list(default)
+
+
+def env_networks(name, default=()):
+    """Comma-separated address ranges (CIDR) from the environment; a malformed one is refused at start."""
+    values = env_list(name, default)
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {value!r} is not an address range such as 10.20.0.0/16.") from None
+    return values
+
+
+def env_int(name, default, *, minimum=0, maximum=None):
+    """An integer from the environment, refused (ImproperlyConfigured) outside [minimum, maximum]."""
+    raw = env_str(name)
+    try:
+        value = default if raw is None else int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"The environment variable {name} must be a whole number, not {raw!r}.") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ImproperlyConfigured(f"The environment variable {name} must be between {minimum} and {maximum}.")
+    return value
+
+
+def database_pool(*, min_size, max_size, timeout):
+    """Django's psycopg pool options: a bounded pool that closes connections idle for a minute."""
+    if max_size < min_size:
+        raise ImproperlyConfigured("PORTAL_DB_POOL_MAX must be at least PORTAL_DB_POOL_MIN.")
+    return {"min_size": min_size, "max_size": max_size, "timeout": timeout, "max_idle": 60}
 
 
 def env_required(name):

@@ -1,9 +1,7 @@
 """The PDF of a convention version: its text, the parties, the scope summary and a verification block (document
 hash, signers, key fingerprints, times), in the reader's language.
 
-Only reportlab's built-in fonts are used (Helvetica, Courier), so nothing is embedded or fetched; they cover the
-Western European characters of French and Dutch (é, è, ç, ë, ï, ...), and any other character is reduced to its
-closest Latin form rather than drawn as a blank box.
+Its fonts are common.pdf's embedded Unicode fonts (nothing fetched), so names and terms print as written.
 """
 
 import io
@@ -16,7 +14,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer
 
-from common.pdf import para, plain, safe, styles, two_column_table, utc_text
+from common.pdf import FONT, para, plain, safe, styles, two_column_table, utc_text
 
 __all__ = ["render_version"]
 
@@ -121,7 +119,7 @@ def render_version(*, version, state, terms, scope, signatures):
 
     def on_page(canvas, document):
         canvas.saveState()
-        canvas.setFont("Helvetica", 8)
+        canvas.setFont(FONT, 8)
         canvas.setFillColor(colors.HexColor("#4a5561"))
         text = footer % {
             "reference": convention.reference,

@@ -102,8 +102,8 @@ def bar_chart_svg(title, rows, *, description=None, width=WIDTH):
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
 
-def bar_chart_drawing(rows, *, width=WIDTH, plain=str, scale=0.8):
-    """The same chart as a reportlab Drawing (for the PDF). `plain` makes text drawable by built-in fonts."""
+def bar_chart_drawing(rows, *, width=WIDTH, plain=str, font="Helvetica", scale=0.8):
+    """The same chart as a reportlab Drawing (for the PDF), its text in `font`, which `plain` makes drawable."""
     bars, height = bar_layout(rows, width)
     drawing = Drawing(width * scale, height * scale)
     colour, ink = colors.HexColor(BAR_COLOUR), colors.HexColor(TEXT_COLOUR)
@@ -114,13 +114,13 @@ def bar_chart_drawing(rows, *, width=WIDTH, plain=str, scale=0.8):
 
     if not bars:
         drawing.add(String(PADDING * scale, top(PADDING + BAR_HEIGHT - 4), plain(_("No data for this period.")),
-                           fontName="Helvetica", fontSize=size, fillColor=ink))  # fmt: skip
+                           fontName=font, fontSize=size, fillColor=ink))  # fmt: skip
     for bar in bars:
         baseline = top(bar.y + BAR_HEIGHT - 4)
-        drawing.add(String((bar.x - PADDING) * scale, baseline, plain(bar.label), fontName="Helvetica",
+        drawing.add(String((bar.x - PADDING) * scale, baseline, plain(bar.label), fontName=font,
                            fontSize=size, fillColor=ink, textAnchor="end"))  # fmt: skip
         drawing.add(Rect(bar.x * scale, top(bar.y + BAR_HEIGHT), bar.length * scale, BAR_HEIGHT * scale,
                          fillColor=colour, strokeColor=None))  # fmt: skip
-        drawing.add(String((bar.x + bar.length + PADDING) * scale, baseline, str(bar.value), fontName="Helvetica",
+        drawing.add(String((bar.x + bar.length + PADDING) * scale, baseline, str(bar.value), fontName=font,
                            fontSize=size, fillColor=ink))  # fmt: skip
     return drawing

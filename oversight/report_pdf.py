@@ -1,5 +1,5 @@
 """The PDF of a mayor's transparency report, in the reader's language, built the way conventions/pdf.py builds
-convention PDFs: reportlab's built-in fonts only, any character they cannot draw reduced to its closest Latin form.
+convention PDFs: common.pdf's embedded Unicode fonts, so names print as written.
 The bar charts are the page's charts (oversight/charts.py), drawn with reportlab graphics."""
 
 import io
@@ -11,7 +11,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from common.pdf import para, plain, utc_text
+from common.pdf import FONT, para, plain, utc_text
 from oversight.charts import bar_chart_drawing
 
 __all__ = ["render_report"]
@@ -62,7 +62,7 @@ def render_report(*, scope, month, month_label, shown):
                 KeepTogether(
                     [
                         para(breakdown["title"], "h3"),
-                        bar_chart_drawing(breakdown["rows"], width=CHART_WIDTH, plain=plain, scale=scale),
+                        bar_chart_drawing(breakdown["rows"], width=CHART_WIDTH, plain=plain, font=FONT, scale=scale),
                         Spacer(1, 2 * mm),
                     ]
                 )
@@ -75,7 +75,7 @@ def render_report(*, scope, month, month_label, shown):
 
     def on_page(canvas, document):
         canvas.saveState()
-        canvas.setFont("Helvetica", 8)
+        canvas.setFont(FONT, 8)
         canvas.setFillColor(colors.HexColor("#4a5561"))
         text = footer % {"zone": zone.code, "month": month_label, "page": document.page, "at": generated}
         canvas.drawString(20 * mm, 10 * mm, plain(text))

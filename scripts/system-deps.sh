@@ -8,7 +8,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v rtsp-server-perl >/dev/null 2>&1 || need+=(rtsp-server-perl)
-# The font evidence watermarks are drawn with (ffmpeg drawtext).
+# The font evidence watermarks (ffmpeg drawtext) and the PDFs (common/pdf.py; reportlab's Vera when missing) use.
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 

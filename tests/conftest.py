@@ -1,8 +1,10 @@
 import pytest
+from django.db import connection
 from django.db.backends.signals import connection_created
 from django.urls import reverse
 
 from audit.maintenance import set_maintenance
+from audit.models import AccessLogEntry
 from tests.factories import PASSWORD, MembershipFactory, give_totp, totp_code
 from tests.support.celery_worker import celery_env, processes  # noqa: F401 - shared fixtures
 from tests.support.conventions import make_convention, parties  # noqa: F401 - shared fixtures
@@ -20,11 +22,49 @@ connection_created.connect(_allow_test_flush, dispatch_uid="tests-audit-maintena
 @pytest.fixture
 def append_only(db):
     """This test's database session is an ordinary one: the access log's triggers apply."""
-    from django.db import connection
-
     set_maintenance(connection, False)
     yield
     set_maintenance(connection, True)
+
+
+class AccessLogRefusal:
+    """The database itself refuses new access-log rows (a trigger, undone with the test's transaction or by lift)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.table = connection.ops.quote_name(AccessLogEntry._meta.db_table)
+
+    def impose(self):
+        with self.connection.cursor() as cursor:
+            if self.connection.vendor == "sqlite":
+                cursor.execute(
+                    "CREATE TRIGGER refuse_access_log BEFORE INSERT ON " + self.table +
+                    " BEGIN SELECT RAISE(ABORT, 'access log offline'); END"
+                )  # fmt: skip
+            elif self.connection.vendor == "postgresql":
+                cursor.execute(
+                    "CREATE OR REPLACE FUNCTION refuse_access_log() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN RAISE EXCEPTION 'access log offline'; END $$"
+                )
+                cursor.execute(
+                    "CREATE TRIGGER refuse_access_log BEFORE INSERT ON " + self.table +
+                    " FOR EACH ROW EXECUTE FUNCTION refuse_access_log()"
+                )  # fmt: skip
+            else:
+                pytest.fail(f"no refusing trigger written for {self.connection.vendor}")
+
+    def lift(self):
+        with self.connection.cursor() as cursor:
+            on_table = " ON " + self.table if self.connection.vendor == "postgresql" else ""
+            cursor.execute("DROP TRIGGER refuse_access_log" + on_table)
+
+
+@pytest.fixture
+def access_log_refuses_inserts(db):
+    """The database itself refuses new access-log rows; ``.lift()`` lets them in again."""
+    refusal = AccessLogRefusal(connection)
+    refusal.impose()
+    return refusal
 
 
 @pytest.fixture(autouse=True)

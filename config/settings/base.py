@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import BASE_DIR, DATA_DIR, env_list, env_str
+from config.env import BASE_DIR, DATA_DIR, database_pool, env_int, env_list, env_networks, env_str
 
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
@@ -100,6 +100,17 @@ DATABASES = {
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"), conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Every process (web, Celery, the media workers) borrows connections from its own bounded pool (psycopg_pool,
+    # Django's OPTIONS["pool"]) and gives them back at the end of each request or task, so that idle threads never
+    # hold connections and a shared server is never exhausted: at most PORTAL_DB_POOL_MAX per process. The pool
+    # needs CONN_MAX_AGE = 0 (Django refuses persistent connections with it).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = database_pool(
+        min_size=env_int("PORTAL_DB_POOL_MIN", 0, maximum=50),
+        max_size=env_int("PORTAL_DB_POOL_MAX", 8, minimum=1, maximum=50),
+        timeout=env_int("PORTAL_DB_POOL_TIMEOUT", 10, minimum=1, maximum=120),  # seconds to wait for a connection
+    )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Writers take the lock when their transaction starts, so two appends to an access-log chain never
     # read the same head (PostgreSQL uses a row lock on the head instead).
@@ -295,6 +306,8 @@ ANONYMOUS_USER_NAME = None
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "portal@localhost")
+# Seconds a mail server may take before the sending task gives up and retries (zones.tasks.send_notification_emails).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1, maximum=120)
 
 LOGGING = {
     "version": 1,
@@ -313,6 +326,12 @@ PORTAL_POLICY_MAX_AGE_SECONDS = 60
 # Legal maximum retention of footage by regime (zones/data/brussels.json, legal_regimes).
 PORTAL_RETENTION_DAYS = {"police": 365, "camera_law": 30, "camera_law_special_risk": 90}
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+# The address ranges the portal may reach as cameras (ONVIF onboarding, snapshots; cameras/networks.py). The
+# development and test default covers loopback (the test cameras) and the private ranges (the demo's cameras);
+# production reads the list from the environment and reaches no camera until it is set.
+PORTAL_CAMERA_NETWORKS = env_networks(
+    "PORTAL_CAMERA_NETWORKS", ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
 
 # Live video (DESIGN.md §6). A session token lapses after PORTAL_LIVE_TOKEN_SECONDS unless the open page renews
 # it; the gate re-checks a session at most every PORTAL_LIVE_GATE_CACHE_SECONDS, which bounds how long a

@@ -1,6 +1,6 @@
 """Production: every secret from the environment, HTTPS only, nothing served from the internet."""
 
-from config.env import env_bool, env_list, env_required, env_str
+from config.env import env_bool, env_list, env_networks, env_required, env_str
 from config.settings.base import *  # noqa: F403
 
 DEBUG = False
@@ -10,6 +10,7 @@ PORTAL_SIGNING_KEY = env_required("PORTAL_SIGNING_KEY")
 PORTAL_ENCRYPTION_KEYS = env_list("PORTAL_ENCRYPTION_KEYS") or [env_required("PORTAL_ENCRYPTION_KEYS")]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [env_required("ALLOWED_HOSTS")]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+PORTAL_CAMERA_NETWORKS = env_networks("PORTAL_CAMERA_NETWORKS")  # e.g. 10.20.0.0/16,10.30.0.0/16
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 # The media gateway calls its hook on the internal network, straight to gunicorn (platform/mediamtx.yml): a redirect

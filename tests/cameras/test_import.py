@@ -1,6 +1,8 @@
 """Bulk import: every row checked, an error report a person can fix from, all or nothing by default."""
 
 import io
+import time
+import zipfile
 
 import pytest
 from django.urls import reverse
@@ -154,3 +156,82 @@ def test_import_page_and_api(client, person, signed_in):
     upload.name = "cams.csv"
     response = api.post(reverse("camera-import-file"), {"file": upload}, format="multipart")
     assert response.status_code == 201 and response.json()["created"] == 1
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+
+
+def _workbook_with_shared_strings(shared_strings):
+    """A minimal workbook: a header and one camera whose texts are shared strings 0 to 5 (owner, name, latitude,
+    longitude, then the owner's code and the camera's name), with xl/sharedStrings.xml as given."""
+    header = "".join(f'<c r="{col}1" t="s"><v>{index}</v></c>' for index, col in enumerate("ABCD"))
+    camera = '<c r="A2" t="s"><v>4</v></c><c r="B2" t="s"><v>5</v></c>'
+    camera += '<c r="C2"><v>50.85</v></c><c r="D2"><v>4.35</v></c>'
+    cells = f'<row r="1">{header}</row><row r="2">{camera}</row>'
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_TYPE}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_TYPE}.worksheet+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_TYPE}.sharedStrings+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<Relationships xmlns="{_PACKAGE_REL}"><Relationship Id="rId1" '
+            f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>'
+            '<sheet name="Cameras" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{_PACKAGE_REL}">'
+            f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+        ),
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{_MAIN}"><sheetData>{cells}</sheetData></worksheet>',
+        "xl/sharedStrings.xml": shared_strings,
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, body in parts.items():
+            archive.writestr(name, body)
+    return buffer.getvalue()
+
+
+def test_a_workbook_of_shared_strings_imports(chief):
+    strings = "".join(f"<si><t>{text}</t></si>" for text in ("owner", "name", "latitude", "longitude", "STIB", "Plain"))
+    raw = _workbook_with_shared_strings(f'<sst xmlns="{_MAIN}" count="6" uniqueCount="6">{strings}</sst>')
+    assert import_cameras(actor=chief, filename="plain.xlsx", raw=raw).created == 1
+    assert Camera.objects.get().name == "Plain"
+
+
+BILLION_LAUGHS = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE sst [\n<!ENTITY lol "lol">\n'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">\n' % (level, (b"&lol%d;" % (level - 1) if level > 1 else b"&lol;") * 10)
+        for level in range(1, 10)
+    )
+    + b']>\n<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="6" uniqueCount="6">'
+    b"<si><t>owner</t></si><si><t>name</t></si><si><t>latitude</t></si><si><t>longitude</t></si>"
+    b"<si><t>STIB</t></si><si><t>&lol9;</t></si></sst>"
+)
+
+
+def test_an_xml_entity_bomb_in_a_workbook_is_refused_with_a_400_not_expanded(client, person, signed_in, chief):
+    raw = _workbook_with_shared_strings(BILLION_LAUGHS)
+    started = time.monotonic()
+    report = import_cameras(actor=chief, filename="bomb.xlsx", raw=raw)
+    assert time.monotonic() - started < 2
+    assert [issue.message[:44] for issue in report.issues] == ["The spreadsheet declares XML entities or a d"]
+    signed_in(person(organisation=chief.organisation, role="chief"))
+    upload = io.BytesIO(raw)
+    upload.name = "bomb.xlsx"
+    response = client.post(reverse("cameras:import"), {"file": upload})
+    assert response.status_code == 400
+    assert "declares XML entities" in response.content.decode()
+    assert not Camera.objects.exists()

@@ -5,6 +5,9 @@ logged, 410 after the limit), and another organisation's request answering 404."
 from datetime import timedelta
 
 import pytest
+from celery import current_app
+from celery.signals import before_task_publish
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -19,9 +22,11 @@ from footage import requests as footage
 from footage.models import EvidenceExport, FootageRequest
 from tests.factories import CameraFactory, CameraGroupFactory, OrganisationFactory
 from tests.support.recordings import record_segments
+from zones.models import Notification
 from zones.tenancy import actor_for
 
 pytestmark = pytest.mark.django_db
+EMAIL_TASK = "zones.tasks.send_notification_emails"
 WHY = "Bag snatching at the tram stop, identifying the suspects"
 LOCAL = "%Y-%m-%dT%H:%M:%S"
 
@@ -302,6 +307,45 @@ def test_break_glass_is_taken_at_once_and_reviewed_by_the_owners_dpo(shared, sig
     dpo_client.logout()
     requester_page = signed_in(people["operator"]).get(reverse("requests:detail", args=[item.pk])).content.decode()
     assert f'href="{reverse("playback:watch", args=[item.pk])}"' in requester_page
+
+
+def test_the_mail_a_request_triggers_leaves_from_the_task_not_from_the_request(
+    shared, signed_in, django_capture_on_commit_callbacks
+):
+    camera, _convention, people = shared
+    for key in ("chief", "dpo"):
+        people[key].user.email = f"{key}@example.org"
+        people[key].user.save(update_fields=["email"])
+    published = []
+
+    def remember(sender=None, body=None, **kwargs):
+        published.append((sender, body[0]))  # the task's name and positional arguments, as the broker got them
+
+    before_task_publish.connect(remember, weak=False)
+    try:
+        client = signed_in(people["operator"])
+        with django_capture_on_commit_callbacks(execute=True):
+            _checked, response = check_then_submit(client, form_data(camera, mode=Mode.PLAYBACK, break_glass="on"))
+    finally:
+        before_task_publish.disconnect(remember)
+    assert response.status_code == 302
+    assert mail.outbox == []  # the request sent nothing
+    emails = [(name, args) for name, args in published if name == EMAIL_TASK]
+    assert len(emails) == 1
+    waiting = Notification.objects.filter(kind="break_glass", emailed_at__isnull=True, recipient__email__endswith="org")
+    assert waiting.count() == 2
+    current_app.tasks[EMAIL_TASK].apply(args=emails[0][1]).get()  # what a worker does with the message
+    assert sorted(message.to[0] for message in mail.outbox) == ["chief@example.org", "dpo@example.org"]
+    assert all(len(message.to) == 1 for message in mail.outbox)  # nobody sees another recipient's address
+    current_app.tasks[EMAIL_TASK].apply(args=emails[0][1]).get()  # a second delivery of the message: no resend
+    assert len(mail.outbox) == 2
+    assert not waiting.exists()
+
+
+def test_a_mail_server_that_fails_is_retried_a_bounded_number_of_times_with_a_timeout(settings):
+    task = current_app.tasks[EMAIL_TASK]
+    assert settings.EMAIL_TIMEOUT and 0 < settings.EMAIL_TIMEOUT <= 30
+    assert task.max_retries == 5 and OSError in task.autoretry_for
 
 
 def test_another_organisations_request_is_a_404(shared, signed_in, person):

@@ -1,9 +1,11 @@
 """The mayors' transparency report: monthly figures per zone and municipality, who reads which, charts, PDF."""
 
+import io
 from datetime import UTC, date, datetime
 
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
 from audit.access import AccessAction, AccessRecord, record_access
 from oversight import charts, reports
@@ -247,6 +249,22 @@ def test_the_pdf_draws_the_charts(month_log):
     bars = [shape for shape in drawing.contents if isinstance(shape, Rect)]
     assert len(bars) == 2 and bars[0].width == pytest.approx(3 * bars[1].width)  # to scale
     assert bars[0].width == pytest.approx((charts.WIDTH - charts.LABEL_WIDTH - charts.VALUE_WIDTH - 8) * 0.8)
+
+
+def test_the_pdf_prints_names_as_written(month_log, person, signed_in):
+    zone = month_log.zone
+    zone.name_fr = "Zone Yılmaz Łukasz Đorđe"
+    zone.save(update_fields=["name_fr"])
+    month_log.consumer.name_fr = "Sécurité Łódź Đakovo"  # a recipient: in a table and in a chart's labels
+    month_log.consumer.save(update_fields=["name_fr"])
+    client = signed_in(person(zone, "mayor"))
+    client.cookies["portal_language"] = "fr"
+    response = client.get(reverse("oversight:report_pdf"), {"month": "2025-03"})
+    assert response.status_code == 200
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Zone Yılmaz Łukasz Đorđe" in text
+    assert "REGSEC · Sécurité Łódź Đakovo" in text  # the tables and the charts' labels
+    assert "?" not in text  # nothing drawn as an unknown character
 
 
 def test_the_svg_chart_is_accessible_and_escaped():

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.models import AccessLogEntry
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, MembershipFactory, totp_code
 from zones.models import UserSession
@@ -160,3 +161,56 @@ def test_unsafe_next_parameter_is_ignored(client, person):
     )
     response = client.post(reverse("zones:login_verify"), {"code": totp_code(membership.user.totp_device)})
     assert response["Location"] == reverse("zones:dashboard")
+
+
+# When the access log cannot be written, nobody signs in and nothing is consumed ---------------------------------
+
+
+def test_an_unwritable_log_answers_503_and_the_backup_code_still_works_afterwards(
+    client, person, access_log_refuses_inserts
+):
+    membership = person()
+    code = membership.user.backup_codes[0]
+    before = AccessLogEntry.objects.count()
+    response = sign_in(client, membership.user, code=code)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    page = response.content.decode()
+    assert "The access log cannot be written just now" in page and "the code you typed still works" in page
+    assert StaticToken.objects.filter(token=code).exists()  # not consumed
+    assert not UserSession.objects.filter(user=membership.user).exists()
+    assert client.get(reverse("zones:dashboard")).status_code == 302  # still anonymous
+    assert AccessLogEntry.objects.count() == before
+    access_log_refuses_inserts.lift()
+    response = client.post(reverse("zones:login_verify"), {"code": code})  # the same step, the same code
+    assert response.status_code == 302
+    assert not StaticToken.objects.filter(token=code).exists()
+    assert client.get(reverse("zones:dashboard")).status_code == 200
+
+
+def test_an_unwritable_log_refuses_a_current_authenticator_code_and_it_works_afterwards(
+    client, person, access_log_refuses_inserts
+):
+    membership = person()
+    code = totp_code(membership.user.totp_device)
+    assert sign_in(client, membership.user, code=code).status_code == 503
+    access_log_refuses_inserts.lift()
+    assert client.post(reverse("zones:login_verify"), {"code": code}).status_code == 302  # not marked as used
+
+
+def test_an_unwritable_log_answers_503_to_a_wrong_password_and_first_enrolment(
+    client, db, access_log_refuses_inserts, settings
+):
+    settings.LANGUAGE_CODE = "fr"
+    membership = MembershipFactory()
+    response = client.post(reverse("zones:login"), {"username": membership.user.username, "password": "wrong!"})
+    assert response.status_code == 503
+    assert "journal des accès" in response.content.decode()
+    response = client.post(reverse("zones:login"), {"username": membership.user.username, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("zones:two_factor_setup")
+    client.get(reverse("zones:two_factor_setup"))
+    device = TOTPDevice.objects.get(user=membership.user)
+    response = client.post(reverse("zones:two_factor_setup"), {"code": totp_code(device)})
+    assert response.status_code == 503
+    assert not TOTPDevice.objects.filter(user=membership.user, confirmed=True).exists()
+    assert not StaticToken.objects.filter(device__user=membership.user).exists()

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.signals import user_login_failed
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,7 +23,7 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticToken
 
-from audit.access import AccessAction, AccessRecord, record_access
+from audit.access import AccessAction, AccessLogUnavailable, AccessRecord, record_access
 from zones import services
 from zones.forms import EnrolForm, LoginForm, SecondFactorForm
 from zones.lockout import cool_off
@@ -57,6 +58,14 @@ def locked_out(request, original_response=None, credentials=None):
         "Each further attempt during the lock makes it longer."
     ) % {"minutes": minutes}
     return render(request, "zones/login.html", {"form": LoginForm(), "lockout": message}, status=429)
+
+
+def log_unavailable(request):
+    """The access log cannot be written: nobody signs in (fail closed), and the page says so plainly. The step's
+    transaction was rolled back, so nothing was consumed: the code just typed still works once the log is back."""
+    response = render(request, "zones/sign_in_unavailable.html", status=503)
+    response["Retry-After"] = "60"
+    return response
 
 
 def _log_sign_in(request, action, user=None, username="", reason=""):
@@ -112,9 +121,12 @@ def login_view(request):
     if getattr(request, "axes_locked_out", False):
         return locked_out(request)
     if user is None:
-        _log_sign_in(
-            request, AccessAction.LOGIN_FAILURE, username=form.cleaned_data["username"], reason="wrong_password"
-        )
+        try:  # the failure already counts for the lock-out (axes), whether or not the log takes it
+            _log_sign_in(
+                request, AccessAction.LOGIN_FAILURE, username=form.cleaned_data["username"], reason="wrong_password"
+            )
+        except AccessLogUnavailable:
+            return log_unavailable(request)
         form.add_error(None, _("Wrong username or password."))
         return render(request, "zones/login.html", context, status=401)
     if not active_memberships(user).exists():
@@ -148,9 +160,19 @@ def login_verify_view(request):
         return render(request, "zones/login_verify.html", {"form": form}, status=400)
     code = form.cleaned_data["code"]
     throttled = throttled_message(user, code)
-    device = verify_second_factor(user, code)
+    try:
+        # One transaction for the whole step: if the log refuses the sign-in, the backup code (or the
+        # authenticator's last used step) is not consumed and nobody is signed in.
+        with transaction.atomic():
+            device = verify_second_factor(user, code)
+            if device is not None:
+                remaining = device.token_set.count() if is_backup_code(device) else None
+                target = _complete_login(request, user, pending, device)
+        if device is None:
+            _second_factor_failed(request, user)
+    except AccessLogUnavailable:
+        return log_unavailable(request)
     if device is None:
-        _second_factor_failed(request, user)
         if getattr(request, "axes_locked_out", False):
             return locked_out(request)
         if throttled:
@@ -164,10 +186,9 @@ def login_verify_view(request):
             ),
         )
         return render(request, "zones/login_verify.html", {"form": form}, status=401)
-    if is_backup_code(device):
-        remaining = device.token_set.count()
+    if remaining is not None:
         messages.warning(request, _("You signed in with a backup code; %(count)d remain.") % {"count": remaining})
-    return redirect(_complete_login(request, user, pending, device))
+    return redirect(target)
 
 
 def _qr_svg(text):
@@ -199,16 +220,22 @@ def two_factor_setup_view(request):
     if not form.is_valid():
         return render(request, "zones/two_factor_setup.html", context, status=400)
     throttled = throttled_message(user, form.cleaned_data["code"])
-    codes = services.totp_device_confirm(device=device, token=form.cleaned_data["code"])
+    try:
+        with transaction.atomic():  # enrolment and sign-in stand or fall with their log entries
+            codes = services.totp_device_confirm(device=device, token=form.cleaned_data["code"])
+            if codes is not None:
+                device.refresh_from_db()
+                target = _complete_login(request, user, pending, device)
+        if codes is None:
+            _second_factor_failed(request, user)
+    except AccessLogUnavailable:
+        return log_unavailable(request)
     if codes is None:
-        _second_factor_failed(request, user)
         if throttled:
             form.add_error("code", throttled)
             return render(request, "zones/two_factor_setup.html", context, status=429)
         form.add_error("code", _("That code does not match. Scan the QR code again and enter the current code."))
         return render(request, "zones/two_factor_setup.html", context, status=401)
-    device.refresh_from_db()
-    target = _complete_login(request, user, pending, device)
     request.session["fresh_backup_codes"] = codes
     request.session["after_backup_codes"] = target
     return redirect("zones:backup_codes")

@@ -4,7 +4,6 @@ written."""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from audit.models import AccessLogEntry
 from conventions import services
@@ -96,29 +95,6 @@ def test_evaluate_writes_nothing(world):
     ask(world.operator, world.camera)
     ask(world.operator, world.camera, purpose="curiosity")
     assert not AccessLogEntry.objects.exists()
-
-
-@pytest.fixture
-def access_log_refuses_inserts(db):
-    """The database itself refuses new access-log rows (a trigger, undone with the test's transaction)."""
-    table = connection.ops.quote_name(AccessLogEntry._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "CREATE TRIGGER refuse_access_log BEFORE INSERT ON " + table +
-                " BEGIN SELECT RAISE(ABORT, 'access log offline'); END"
-            )  # fmt: skip
-        elif connection.vendor == "postgresql":
-            cursor.execute(
-                "CREATE FUNCTION refuse_access_log() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RAISE EXCEPTION 'access log offline'; END $$"
-            )
-            cursor.execute(
-                "CREATE TRIGGER refuse_access_log BEFORE INSERT ON " + table +
-                " FOR EACH ROW EXECUTE FUNCTION refuse_access_log()"
-            )  # fmt: skip
-        else:
-            pytest.fail(f"no refusing trigger written for {connection.vendor}")
 
 
 @pytest.mark.parametrize("whose", ["shared", "own"])
