@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db.backends.signals import connection_created
 from django.urls import reverse
 
@@ -6,6 +7,7 @@ from audit.maintenance import set_maintenance
 from tests.factories import PASSWORD, MembershipFactory, give_totp, totp_code
 from tests.support.celery_worker import celery_env, processes  # noqa: F401 - shared fixtures
 from tests.support.conventions import make_convention, parties  # noqa: F401 - shared fixtures
+from tests.support.mediamtx_api import media_server  # noqa: F401 - shared fixture
 
 
 def _allow_test_flush(sender, connection, **kwargs):
@@ -30,6 +32,14 @@ def append_only(db):
 @pytest.fixture(autouse=True)
 def _english(settings):
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Django's cache (the in-process one in tests) holds counters and tallies: none leaks from test to test."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
