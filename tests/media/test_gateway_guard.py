@@ -18,6 +18,7 @@ from conventions.models import Purpose
 from footage import live
 from media import gates, gateway_guard, media_servers
 from media.models import MediaServer
+from media.tasks import flush_gateway_refusals
 from tests.factories import CameraFactory, MembershipFactory
 from tests.support.mediamtx_api import MEDIA_SERVER, hook_request, post_hook, reset_gate_cache, server_credentials
 from zones.tenancy import actor_for
@@ -259,6 +260,16 @@ def test_the_hook_writes_the_last_minute_at_its_first_refusal_of_a_new_one(clien
     with freeze_time(at + timedelta(minutes=1, seconds=GRACE)):
         guess(client, camera, 1)
     assert [e.details["count"] for e in gateway_entries()] == [3]
+
+
+def test_the_beat_task_writes_the_closed_minutes_once(client, shared):
+    _grant, camera = shared
+    at = now() - timedelta(minutes=2)
+    with freeze_time(at):
+        guess(client, camera, 4)
+    assert flush_gateway_refusals() == {"entries": 1}
+    assert flush_gateway_refusals() == {"entries": 0}
+    assert [e.details["count"] for e in gateway_entries()] == [4]
 
 
 def test_callers_that_are_no_media_server_are_logged_on_the_platform_chain(client):
