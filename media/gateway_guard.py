@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from audit.access import AccessAction, AccessLogUnavailable, AccessRecord, record_access
 from cameras.models import Camera
@@ -239,5 +239,5 @@ def flush_if_due(now=None):
     _flushed["minute"] = closed
     try:
         flush(now)
-    except AccessLogUnavailable:
+    except (AccessLogUnavailable, DatabaseError):
         log.exception("Gateway refusals could not be written to the access log; the next flush retries")
