@@ -54,6 +54,7 @@ class AccessRecord:
     request: object = None
     details: dict = field(default_factory=dict)
     occurred_at: datetime | None = None
+    source_address: str | None = None  # when there is no request (an entry written later on a request's behalf)
 
 
 def normal_address(value):
@@ -92,6 +93,8 @@ def record_access(record: AccessRecord) -> AccessLogEntry:
     except InvalidDetails as exc:
         raise AccessLogUnavailable(f"the entry's details cannot be stored unchanged: {exc}") from exc
     request_id, address, agent = _request_facts(record.request)
+    if record.source_address:
+        address = normal_address(record.source_address)
     version = record.convention_version
     controller = record.controller
     code = controller.code if controller else PLATFORM_CHAIN

@@ -14,11 +14,14 @@ answers 200 (same server, same load), reporting the ratio.
   that wait counts in the latency measured from the scheduled time. `--new-connection-per-request` opens one
   connection per request instead, as MediaMTX does since v1.16.1 (a new http.Transport per hook call, its idle
   connections closed afterwards). Client latency is reported from the actual send and from the scheduled send.
-- Requests: MediaMTX-shaped bodies. 85% allowed: 40 live sessions on 8 shared cameras, token in `token` (HLS),
-  in the query (RTSP) or as the password, each with its gateway `id`; 15% refused: another camera (5%), an unknown
-  token from a pool of 50 (5%), `publish` (3%), RTSP's first request without credentials (2%). Inside the
-  measurement each worker sweeps for ended sessions every PORTAL_LIVE_GATE_CACHE_SECONDS and checks each token
-  in full every live.FULL_RECHECK_SECONDS.
+- Requests: MediaMTX-shaped bodies from one registered media server (its secret as basic auth, as Go sends the
+  user part of authHTTPAddress). 85% allowed: 40 live sessions on 8 shared cameras, each viewer at its own
+  address, token in `token` (HLS), in the query (RTSP) or as the password, each with its gateway `id`; 15% refused:
+  another camera (5%) and `publish` (3%) with 4 sessions of their own, an unknown token from a pool of 50 from 10
+  probing addresses (5%), RTSP's first request without credentials (2%). The hook's rate limits (per address and
+  per token, per minute) soon answer most of the refused ones 429 without asking the gates; a 429 counts as the
+  expected refusal. Inside the measurement each worker sweeps for ended sessions every
+  PORTAL_LIVE_GATE_CACHE_SECONDS and checks each token in full every live.FULL_RECHECK_SECONDS.
 - Phases (5 s warm-up each, then --seconds): the hook; a bare view under /gateway/ (the hook's own middleware
   path: the ratio is the hook's own cost); a bare view outside /gateway/ (the portal's full middleware).
 
@@ -29,6 +32,7 @@ Options: --rate 500 --seconds 60 --connections 8 --new-connection-per-request. W
 benchmarks/RESULTS.md (only for the default keep-alive mode at 500/s or more for 60 s or more).
 """
 
+import base64
 import os
 import secrets
 import sys
@@ -105,6 +109,10 @@ WARM_UP_SECONDS = 5
 WORKERS, THREADS = 4, 4  # gthread workers, as platform/systemd/cctv-portal-web.service and platform/Procfile
 TARGET_MS = 5.0
 SOURCES = [f"127.0.{n // 250}.{n % 250 + 2}" for n in range(32)]
+PROBING_SESSIONS = 4  # the sessions whose tokens are refused (another camera, publish): the per-token limit
+PROBERS = [f"198.51.100.{n}" for n in range(1, 11)]  # the addresses unknown tokens come from
+MEDIA_SERVER = ("bench-gateway", secrets.token_urlsafe(32))
+AUTHORIZATION = "Basic " + base64.b64encode(":".join(MEDIA_SERVER).encode()).decode()
 
 
 def environment():
@@ -141,6 +149,8 @@ def prepare():
     from conventions import services
     from conventions.models import Purpose
     from footage import live
+    from media.media_servers import secret_digest
+    from media.models import MediaServer
     from tests.factories import CameraFactory, MembershipFactory, OrganisationFactory
     from tests.support.conventions import DEFAULTS, chief_of
     from zones.tenancy import actor_for
@@ -164,8 +174,9 @@ def prepare():
     services.version_propose(actor=provider_chief, version=version)
     services.version_sign(actor=provider_chief, version=version, recent_second_factor=True)
     services.version_sign(actor=consumer_chief, version=version, recent_second_factor=True)
+    MediaServer.objects.create(name=MEDIA_SERVER[0], secret_digest=secret_digest(MEDIA_SERVER[1]))
     grants = []
-    for index in range(SESSIONS):
+    for index in range(SESSIONS + PROBING_SESSIONS):
         operator = actor_for(MembershipFactory(organisation=consumer, role="operator").user, consumer.pk)
         camera = cameras[index % CAMERAS]
         grants += live.sessions_start(
@@ -177,17 +188,19 @@ def prepare():
     return [(g.token, g.session.camera_id) for g in grants], other_camera.pk, connection.vendor
 
 
-def bodies(tokens, other_camera, rng):
+def bodies(all_tokens, other_camera, rng):
     """A shuffled list of (kind, JSON body): the request mix."""
     base = {"user": "", "password": "", "token": "", "ip": "192.0.2.10", "action": "read", "protocol": "rtsp",
             "id": None, "query": "", "userAgent": "bench"}  # fmt: skip
+    tokens, refused_tokens = all_tokens[:SESSIONS], all_tokens[SESSIONS:]
+    viewers = {token: f"192.0.2.{index + 10}" for index, (token, _camera) in enumerate(tokens)}
     unknown = [secrets.token_urlsafe(32) for _ in range(UNKNOWN_TOKENS)]
     ids = {(token, way): str(uuid.uuid4()) for token, _camera in tokens for way in ("token", "query", "password")}
     mix = []
     for _ in range(2000):
         token, camera = rng.choice(tokens)
         roll = rng.random()
-        body = {**base, "path": f"cam/{camera}"}
+        body = {**base, "path": f"cam/{camera}", "ip": viewers[token]}
         if roll < 0.85:
             way = rng.choice(("token", "query", "password"))
             body["id"] = ids[(token, way)]
@@ -199,13 +212,13 @@ def bodies(tokens, other_camera, rng):
                 body.update(user="viewer", password=token, token=token)
             kind = "allowed"
         elif roll < 0.90:
-            body.update(token=token, path=f"cam/{other_camera}")
+            body.update(token=rng.choice(refused_tokens)[0], path=f"cam/{other_camera}")
             kind = "wrong_camera"
         elif roll < 0.95:
-            body["token"] = rng.choice(unknown)
+            body.update(token=rng.choice(unknown), ip=rng.choice(PROBERS))
             kind = "unknown_token"
         elif roll < 0.98:
-            body.update(action="publish", token=token)
+            body.update(action="publish", token=rng.choice(refused_tokens)[0], ip=rng.choice(PROBERS))
             kind = "publish"
         else:
             kind = "no_credentials"
@@ -216,6 +229,7 @@ def bodies(tokens, other_camera, rng):
 def request_bytes(url_path, body, close):
     return (
         f"POST {url_path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: mediamtx\r\nContent-Type: application/json\r\n"
+        f"Authorization: {AUTHORIZATION}\r\n"
         f"Content-Length: {len(body)}\r\n{'Connection: close' if close else 'Connection: keep-alive'}\r\n\r\n"
     ).encode() + body
 
@@ -468,8 +482,10 @@ def describe(failures):
 def report(measured, args, vendor):
     hook, bare, full = measured["hook"], measured["bare"], measured["bare_full"]
     met = hook["server"][0.99] < TARGET_MS and hook["achieved"] >= 0.98 * args.rate
-    expected = {"allowed": 200, "wrong_camera": 403, "unknown_token": 401, "publish": 403, "no_credentials": 401}
-    wrong = {key: n for key, n in hook["statuses"].items() if expected[key[0]] != key[1]}
+    expected = {"allowed": {200}, "wrong_camera": {403, 429}, "unknown_token": {401, 429}, "publish": {403, 429},
+                "no_credentials": {401}}  # fmt: skip
+    wrong = {key: n for key, n in hook["statuses"].items() if key[1] not in expected[key[0]]}
+    limited = sum(n for (_kind, status), n in hook["statuses"].items() if status == 429)
     mix = ", ".join(
         f"{kind} {sum(n for (k, _s), n in hook['statuses'].items() if k == kind) / hook['requests']:.0%}"
         for kind in expected
@@ -530,8 +546,9 @@ CPU time of each request in its server thread (ms; not counting time spent waiti
 | ratio hook / bare view, p99 server time | {ratio("server", 0.99)} | (reported) | |
 | ratio hook / bare view, p50 server time | {ratio("server", 0.5)} | (reported) | |
 | ratio hook / bare view, p99 server CPU time | {ratio("server_cpu", 0.99)} | (reported) | |
-| answers other than the expected status (200 allowed, 401/403 refused) | {sum(wrong.values())} | 0 | \
-{"met" if not wrong else "MISSED"} |
+| answers other than the expected status (200 allowed, 401/403 refused, or 429 past a rate limit) | \
+{sum(wrong.values())} | 0 | {"met" if not wrong else "MISSED"} |
+| refused requests answered 429 by the rate limits (no gate asked) | {limited:,} | (reported) | |
 """
     official = not fresh and args.rate >= 500 and args.seconds >= 60 and not args.no_write
     if official:

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from cameras.models import Camera
 from common.admin import CappedCountPaginator, ReadOnlyAdmin
-from media.models import LegalHold, RecordingSegment, RecordingStream, RelayStream
+from media.models import LegalHold, MediaServer, RecordingSegment, RecordingStream, RelayStream
 
 
 @admin.register(RelayStream)
@@ -69,3 +69,11 @@ class LegalHoldAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(MediaServer)
+class MediaServerAdmin(ReadOnlyAdmin):
+    """Added, rotated and removed with `manage.py media_server`; the secret's digest is never shown."""
+
+    list_display = ["name", "created_at", "rotated_at"]
+    secret_fields = ("secret_digest",)

@@ -11,6 +11,14 @@ the gates other apps register (media.gates), and refused while none is registere
 `metrics` and `pprof` are never the portal's to allow; `api` is allowed only to the portal's own control-API
 credentials (PORTAL_MEDIAMTX_API_USER / _PASSWORD), so that the portal can list and kick viewers.
 
+Only media servers call it: each proves itself with its own secret (media.media_servers: HTTP basic auth from the
+user part of MediaMTX's authHTTPAddress, or `?server=&key=`); any other caller is refused (403) before the request
+is even read. Refusals are counted per viewer address and per token, and past a limit the hook answers 429 without
+asking the gates; wrong control-API credentials are throttled like a sign-in; refusals reach the access log in
+bounded form, one entry per minute, source, reason and camera with a count (media.gateway_guard). The hook listens
+on the portal's internal address only: the public reverse proxy never forwards /gateway/auth
+(platform/nginx.conf.example).
+
 Per request, a token seen within PORTAL_LIVE_GATE_CACHE_SECONDS costs no query: the gate answers from its
 in-process cache; the gate's owner is told which gateway connection it let through (to drop that viewer later).
 """
@@ -25,7 +33,8 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from media import gates
+from audit.access import normal_address
+from media import gates, gateway_guard, media_servers
 
 __all__ = ["CAMERA_PATH", "auth_hook", "camera_id_from_path"]
 
@@ -94,36 +103,64 @@ def _api_allowed(data):
     return hmac.compare_digest(given_password, password.encode()) and same_user
 
 
+def _refuse(status, reason, *, server, source, digest="", camera_id=None):
+    """A refusal, counted against its source and token and tallied for the access log (media.gateway_guard)."""
+    gateway_guard.refused(server=server, source=source, reason=reason, digest=digest, camera_id=camera_id)
+    return _answer(status, reason)
+
+
+def _api(data, *, server, source):
+    """MediaMTX's control API: the portal's own credentials only, wrong ones throttled like a sign-in."""
+    if not (data.get("user") or data.get("password")):
+        return _answer(401, "action_not_allowed")  # MediaMTX asks the client for credentials
+    if gateway_guard.api_throttled(server=server, source=source):
+        return _refuse(429, "api_throttled", server=server, source=source)
+    if _api_allowed(data):
+        return _answer(200, "portal_control_api")
+    gateway_guard.api_failed(server=server, source=source)
+    return _refuse(403, "api_credentials", server=server, source=source)
+
+
 @csrf_exempt
 def auth_hook(request):
     if request.method != "POST":
         return _answer(405, "method_not_allowed")
+    caller = normal_address(request.META.get("REMOTE_ADDR")) or "unknown"
     allowed_from = settings.PORTAL_GATEWAY_ADDRESSES
     if allowed_from and request.META.get("REMOTE_ADDR") not in allowed_from:
-        return _answer(403, "caller_not_a_gateway")
+        return _refuse(403, "caller_not_a_gateway", server="", source=caller)
+    server = media_servers.authenticate(request)
+    if server is None:  # never reaches the gates
+        if gateway_guard.blocked(server="", source=caller, digest=""):
+            return _refuse(429, "rate_limited", server="", source=caller)
+        return _refuse(403, "not_a_media_server", server="", source=caller)
     data, malformed = _parse(request)
     if data is None:
         return _answer(400, malformed)
 
+    # The viewer's address as the media server saw it (trusted: the server proved who it is), else the caller's.
+    source = normal_address(data.get("ip") or "") or caller
     action = data["action"]
     if action == "api":
-        if _api_allowed(data):
-            return _answer(200, "portal_control_api")
-        return _answer(401 if not (data.get("user") or data.get("password")) else 403, "action_not_allowed")
+        return _api(data, server=server, source=source)
+    token = _token_of(data)
+    digest = gateway_guard.token_digest(token[: MAX_TOKEN + 1])
+    camera_id = camera_id_from_path(data["path"])
+    if gateway_guard.blocked(server=server, source=source, digest=digest):
+        return _refuse(429, "rate_limited", server=server, source=source, camera_id=camera_id)
+    facts = {"server": server, "source": source, "digest": digest, "camera_id": camera_id}
     viewing_gate = gates.gate_for(action)
     if viewing_gate is None:
-        return _answer(403, f"{action}_not_granted" if action == "playback" else "action_not_allowed")
-    camera_id = camera_id_from_path(data["path"])
+        return _refuse(403, f"{action}_not_granted" if action == "playback" else "action_not_allowed", **facts)
     if camera_id is None:
-        return _answer(403, "unknown_path")
-    token = _token_of(data)
+        return _refuse(403, "unknown_path", **facts)
     if not token:
-        return _answer(401, "no_token")
+        return _answer(401, "no_token")  # RTSP clients first come without credentials: not a refusal to count
     if len(token) > MAX_TOKEN:
-        return _answer(403, "unknown_token")
+        return _refuse(403, "unknown_token", **facts)
     answer = viewing_gate.check(token=token, camera_id=camera_id, action=action)
     if not answer.allowed:
-        return _answer(answer.status, answer.reason)
+        return _refuse(answer.status, answer.reason, **facts)
     if viewing_gate.admitted is not None:
         viewing_gate.admitted(answer, gateway_id=data.get("id"), protocol=data.get("protocol"))
     return _answer(200, "ok", answer.session_id)

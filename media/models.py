@@ -148,3 +148,22 @@ class RecordingStream(models.Model):
 
     def __str__(self):
         return f"{self.camera_id} · {self.state}"
+
+
+class MediaServer(models.Model):
+    """A media server (MediaMTX) allowed to call the gateway hook. It proves itself with a shared secret that the
+    portal keeps only as a SHA-256 digest (the secret is 32 random bytes: a slow hash adds nothing). Managed with
+    `manage.py media_server` (add, rotate, remove, list); the admin shows them read-only."""
+
+    name = models.SlugField(_("name"), max_length=50, unique=True)
+    secret_digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    rotated_at = models.DateTimeField(_("secret set"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("media server")
+        verbose_name_plural = _("media servers")
+
+    def __str__(self):
+        return self.name

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from media import gateway_guard
 from media.recording import recordings_purge_due
 from media.recording_views import playback_cache_clean
 
@@ -16,3 +17,9 @@ def purge_recordings():
 @shared_task(name="cameras.tasks.purge_recordings", ignore_result=True)
 def purge_recordings_previous_name():
     return purge_recordings()
+
+
+@shared_task(name="media.tasks.flush_gateway_refusals", ignore_result=True)
+def flush_gateway_refusals():
+    """Write the gateway hook's refusals of each closed minute to the access log (bounded: one entry per tally)."""
+    return {"entries": gateway_guard.flush()}

@@ -11,6 +11,10 @@
     it belongs to (details.footage_request) is reviewed by the owner's chief or DPO; once
     details.conditions.review_due_at has passed it is overdue (a flag), before that it is "due" (listed for
     information). An entry without a deadline counts as overdue.
+(e) gateway_probing: at least 20 refusals of the media gateway's hook for one source address within one hour
+    (media.gateway_guard writes them a minute at a time, each entry carrying its count; only the refusals that probe
+    count: unknown tokens and paths, another camera, wrong control-API credentials, rate-limited requests, callers
+    that are no media server; an ended session's player asking again does not).
 """
 
 import statistics
@@ -27,6 +31,7 @@ from django.utils.translation import gettext as _
 from audit.models import AccessAction
 from conventions.models import ConventionVersion, TimeCondition
 from footage.models import FootageRequest
+from media.gateway_guard import PROBE_REASONS
 from oversight import selectors
 from oversight.api.filters import BRUSSELS, local_day_start
 
@@ -38,6 +43,8 @@ VOLUME_FACTOR = 3
 VOLUME_MINIMUM = 20
 DENIALS = 5
 DENIAL_SPAN = timedelta(hours=1)
+PROBES = 20
+PROBE_SPAN = timedelta(hours=1)
 LIMIT = 200  # flags per rule, newest first: enough to act on, bounded for very large logs
 NOT_ACCESSES = [AccessAction.LOGIN_SUCCESS, AccessAction.LOGIN_FAILURE, AccessAction.MEMBERSHIP_CHANGE]
 
@@ -46,7 +53,9 @@ VOLUME = "volume"
 REPEATED_DENIALS = "repeated_denials"
 BREAK_GLASS_OVERDUE = "break_glass_overdue"
 BREAK_GLASS_DUE = "break_glass_due"
-FLAGS = [OUTSIDE_HOURS, VOLUME, REPEATED_DENIALS, BREAK_GLASS_OVERDUE]  # BREAK_GLASS_DUE is informational
+GATEWAY_PROBING = "gateway_probing"
+# BREAK_GLASS_DUE is informational
+FLAGS = [OUTSIDE_HOURS, VOLUME, REPEATED_DENIALS, BREAK_GLASS_OVERDUE, GATEWAY_PROBING]
 
 
 @dataclass
@@ -241,6 +250,61 @@ def repeated_denials(entries, since):
     return found
 
 
+def _refusals(details):
+    count = details.get("count") if isinstance(details, dict) else None
+    return count if isinstance(count, int) and count > 0 else 1
+
+
+def gateway_probing(entries, since):
+    rows = (
+        entries.filter(occurred_at__gte=since, action=AccessAction.DENIED, reason__in=sorted(PROBE_REASONS))
+        .exclude(source_address=None)
+        .order_by("source_address", "occurred_at", "id")
+        .values_list("source_address", "occurred_at", "details", "chain", "id")
+    )
+    per_source = defaultdict(list)
+    for row in rows.iterator(chunk_size=5000):
+        per_source[row[0]].append((*row[:2], _refusals(row[2]), *row[3:]))
+    found = []
+    for source, refusals in per_source.items():
+        bursts = []  # [first index, last index], merged when they overlap
+        start, total = 0, 0
+        for end in range(len(refusals)):
+            total += refusals[end][2]
+            while refusals[end][1] - refusals[start][1] > PROBE_SPAN:
+                total -= refusals[start][2]
+                start += 1
+            if total >= PROBES:
+                if bursts and start <= bursts[-1][1]:
+                    bursts[-1][1] = end
+                else:
+                    bursts.append([start, end])
+        for first, last in bursts:
+            burst = refusals[first : last + 1]
+            chains = {row[3] for row in burst}
+            chain = burst[0][3] if len(chains) == 1 else ""
+            found.append(
+                Anomaly(
+                    kind=GATEWAY_PROBING,
+                    title=_("Probing of the media gateway"),
+                    description=_(
+                        "The media gateway refused %(count)s requests from %(source)s between %(start)s and %(end)s."
+                    )
+                    % {
+                        "count": sum(row[2] for row in burst),
+                        "source": source,
+                        "start": _local(burst[0][1]).strftime("%Y-%m-%d %H:%M"),
+                        "end": _local(burst[-1][1]).strftime("%H:%M"),
+                    },
+                    occurred_at=burst[-1][1],
+                    chain=chain,
+                    entry_ids=[row[4] for row in burst],
+                    filters=_day_filters(chain, "", burst[0][1], burst[-1][1], action=AccessAction.DENIED),
+                )
+            )
+    return found
+
+
 def break_glass(entries, since, now):
     found = []
     rows = list(
@@ -295,5 +359,5 @@ def find_anomalies(*, actor, now=None, days=WINDOW_DAYS):
     since = now - timedelta(days=days)
     entries = selectors.entry_list(actor=actor)
     found = outside_hours(entries, since) + volume(entries, now) + repeated_denials(entries, since)
-    found += break_glass(entries, since, now)
+    found += break_glass(entries, since, now) + gateway_probing(entries, since)
     return sorted(found, key=lambda anomaly: anomaly.occurred_at, reverse=True)

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.db.backends.signals import connection_created
 from django.urls import reverse
@@ -8,6 +9,7 @@ from audit.models import AccessLogEntry
 from tests.factories import PASSWORD, MembershipFactory, give_totp, totp_code
 from tests.support.celery_worker import celery_env, processes  # noqa: F401 - shared fixtures
 from tests.support.conventions import make_convention, parties  # noqa: F401 - shared fixtures
+from tests.support.mediamtx_api import media_server  # noqa: F401 - shared fixture
 
 
 def _allow_test_flush(sender, connection, **kwargs):
@@ -77,6 +79,14 @@ def audit_witness(settings, tmp_path):
     """The access log's witness file of this test (signed heads are copied there): tests never share one."""
     settings.PORTAL_AUDIT_WITNESS_FILE = tmp_path / "audit-witness" / "signed-heads.jsonl"
     return settings.PORTAL_AUDIT_WITNESS_FILE
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Django's cache (the in-process one in tests) holds counters and tallies: none leaks from test to test."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -277,6 +277,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Recorded footage past its legal retention is deleted (erasure entries); retention is counted in days.
     "recordings-purge": {"task": "media.tasks.purge_recordings", "schedule": 3600.0, "options": {"expires": 3600}},
+    # The gateway hook's refusals of each closed minute, one access-log entry per tally (media/gateway_guard.py).
+    "gateway-refusals": {"task": "media.tasks.flush_gateway_refusals", "schedule": 60.0, "options": {"expires": 60}},
 }
 
 # Content Security Policy: every asset is served by the portal itself.
@@ -352,6 +354,15 @@ PORTAL_MEDIAMTX_API_USER = env_str("PORTAL_MEDIAMTX_API_USER", "")
 PORTAL_MEDIAMTX_API_PASSWORD = env_str("PORTAL_MEDIAMTX_API_PASSWORD", "")
 # Addresses allowed to call the media gateway's hook (empty: any; the hook only ever answers yes or no).
 PORTAL_GATEWAY_ADDRESSES = env_list("PORTAL_GATEWAY_ADDRESSES", ())
+# The hook's guard (media/gateway_guard.py), counted in the default cache (set CACHE_URL in production, so that
+# every process shares the counts): refusals that guess from one viewer address, and refusals of one token, per
+# minute before the hook answers 429 for the rest of the minute; wrong control-API credentials from one address
+# within the window before that address is refused for the cool-off.
+PORTAL_GATEWAY_SOURCE_FAILURES = 20
+PORTAL_GATEWAY_TOKEN_FAILURES = 20
+PORTAL_GATEWAY_API_FAILURES = 5
+PORTAL_GATEWAY_API_WINDOW_SECONDS = 15 * 60
+PORTAL_GATEWAY_API_COOL_OFF_SECONDS = 15 * 60
 # Footage requests: approvers decide within PORTAL_REQUEST_DECISION_HOURS (reminded that many hours before, then
 # escalated to the owner's chief); an approved request opens the footage for PORTAL_REQUEST_ACCESS_DAYS.
 PORTAL_REQUEST_DECISION_HOURS = 48

@@ -71,7 +71,7 @@ def listed(text):
 @needs_tools
 @pytest.mark.django_db(transaction=True)
 def test_an_approved_window_plays_through_the_gate_until_the_convention_is_suspended(
-    tmp_path, parties, make_convention, person, signed_in
+    tmp_path, parties, make_convention, person, signed_in, media_server
 ):
     provider, consumer, provider_chief, _ = parties
     membership = person(consumer, "operator")

@@ -21,7 +21,7 @@ from zones.models import Membership
 from zones.services import membership_disable, user_disable
 from zones.tenancy import actor_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_server")]
 WHY = "Large gathering at the station entrance, checking crowd flow"
 DEADLINE = 5.0
 

@@ -106,7 +106,7 @@ def test_a_gateway_that_does_not_answer_times_out():
 
 
 @pytest.fixture
-def watching(parties, make_convention, client, mediamtx_api, settings):
+def watching(parties, make_convention, client, mediamtx_api, settings, media_server):
     """Two operators of the consumer watch the same shared camera through the gateway (stand-in), each allowed by
     the hook for an RTSP session whose id the gateway sent."""
     settings.PORTAL_MEDIAMTX_API_URL = mediamtx_api.url

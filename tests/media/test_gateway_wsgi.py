@@ -13,10 +13,10 @@ import config.wsgi
 from conventions.models import Purpose
 from footage import live
 from tests.factories import CameraFactory, MembershipFactory
-from tests.support.mediamtx_api import hook_request, reset_gate_cache
+from tests.support.mediamtx_api import MEDIA_SERVER, hook_request, reset_gate_cache, server_credentials
 from zones.tenancy import actor_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_server")]
 WHY = "Large gathering at the station entrance, checking crowd flow"
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy")
 
@@ -62,7 +62,9 @@ def test_the_hook_answers_on_the_lean_path_with_the_security_headers(parties, ma
     grant = live.sessions_start(actor=operator, cameras=[camera], purpose=Purpose.PUBLIC_ORDER, justification=WHY)[0]
 
     body = json.dumps(hook_request(token=grant.token, path=f"cam/{camera.pk}", protocol="hls")).encode()
-    status, headers, content = call("/gateway/auth", body, HTTP_COOKIE="sessionid=whatever")
+    status, headers, content = call(
+        "/gateway/auth", body, HTTP_COOKIE="sessionid=whatever", **server_credentials(*MEDIA_SERVER)
+    )
     assert status == 200
     assert json.loads(content) == {"allowed": True, "reason": "ok", "session": grant.session.pk}
     assert all(name in headers for name in SECURITY_HEADERS)
@@ -73,8 +75,11 @@ def test_the_hook_answers_on_the_lean_path_with_the_security_headers(parties, ma
 
 
 def test_malformed_and_unknown_requests_on_the_lean_path_are_clean_answers():
-    status, headers, _content = call("/gateway/auth", b"{not json")
+    status, headers, _content = call("/gateway/auth", b"{not json", **server_credentials(*MEDIA_SERVER))
     assert status == 400
+    assert all(name in headers for name in SECURITY_HEADERS)
+    status, headers, _content = call("/gateway/auth", b"{not json")  # not from a media server
+    assert status == 403
     assert all(name in headers for name in SECURITY_HEADERS)
     status, headers, _content = call("/gateway/no-such-thing", method="GET")
     assert status == 404

@@ -26,7 +26,7 @@ from cameras.services import camera_set_credentials, delegation_grant
 from common.admin import CappedCountPaginator
 from conventions.models import DeclaredIncident, SigningKey
 from footage.models import Approval, EvidenceExport, FootageRequest, GatewayConnection, LiveSession, PlaybackToken
-from media.models import LegalHold, RecordingSegment, RecordingStream, RelayStream
+from media.models import LegalHold, MediaServer, RecordingSegment, RecordingStream, RelayStream
 from tests.factories import CameraFactory, CameraGroupFactory, MembershipFactory, MunicipalityFactory, api_token_for
 from zones.models import ApiToken, Membership, Notification, User, UserSession, WorkerHeartbeat
 
@@ -46,6 +46,7 @@ EVIDENCE_MODELS = [
 CAMERA_PASSWORD = "Cam-Pw-7f3e-unique-91ab"  # distinctive, so that a plain substring search finds any leak
 LIVE_DIGEST = "a1" * 32
 PLAYBACK_DIGEST = "b2" * 32
+MEDIA_SERVER_DIGEST = "c3" * 32
 
 
 def url(model, view, *args):
@@ -120,6 +121,7 @@ def one_of_each(administrator, parties, make_convention):
 
     RelayStream.objects.create(camera=camera)
     RecordingStream.objects.create(camera=camera)
+    MediaServer.objects.create(name="gw-north", secret_digest=MEDIA_SERVER_DIGEST)
     RecordingSegment.objects.create(
         camera=camera, started_at=now - timedelta(minutes=1), ended_at=now, file_name="1/segment.ts"
     )
@@ -228,6 +230,7 @@ def test_secrets_never_reach_a_page(administrator, one_of_each):
         "API key hash": token.key_hash,
         "live token digest": LIVE_DIGEST,
         "playback token digest": PLAYBACK_DIGEST,
+        "media server's secret digest": MEDIA_SERVER_DIGEST,
         "signing key (encrypted)": SigningKey.objects.first().private_key_encrypted,
         "authenticator key": user.totp_device.key,
         **{f"backup code {code}": code for code in StaticToken.objects.values_list("token", flat=True)},
@@ -244,6 +247,7 @@ def test_secrets_never_reach_a_page(administrator, one_of_each):
         url(LiveSession, "change", one_of_each["session"].pk),
         url(PlaybackToken, "change", PlaybackToken.objects.get().pk),
         url(SigningKey, "change", SigningKey.objects.first().pk),
+        url(MediaServer, "change", MediaServer.objects.get().pk),
         url(UserSession, "change", UserSession.objects.first().pk),
         url(User, "change", user.pk),
         url(type(user.totp_device), "change", user.totp_device.pk),

@@ -21,6 +21,12 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+from django.core.cache import cache
+
+from media import media_servers
+from media.models import MediaServer
+
 KINDS = (
     "rtspconns", "rtspsessions", "rtspsconns", "rtspssessions", "webrtcsessions", "hlssessions", "hlsmuxers",
     "rtmpconns", "rtmpsconns", "srtconns", "moqsessions",
@@ -194,16 +200,40 @@ def hook_request(**fields):
     return body
 
 
-def post_hook(client, body, **extra):
-    """POST a body (a dict is sent as JSON, bytes or str as they are) to the hook through a Django test client."""
+# The media server the tests' hook requests come from (the `media_server` fixture registers it).
+MEDIA_SERVER = ("test-gateway", "test-gateway-secret-that-is-long-enough")
+
+
+def server_credentials(name, secret):
+    """The Authorization header Go's HTTP client sends for authHTTPAddress: http://name:secret@portal/..."""
+    return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{name}:{secret}".encode()).decode()}
+
+
+@pytest.fixture
+def media_server(db):
+    """MEDIA_SERVER, registered as a media server allowed to call the hook."""
+    name, secret = MEDIA_SERVER
+    server = MediaServer.objects.create(name=name, secret_digest=media_servers.secret_digest(secret))
+    media_servers.forget()
+    yield server
+    media_servers.forget()
+
+
+def post_hook(client, body, *, server=MEDIA_SERVER, **extra):
+    """POST a body (a dict is sent as JSON, bytes or str as they are) to the hook through a Django test client, as
+    the media server `server` ((name, secret), or None for no credentials)."""
     data = json.dumps(body) if isinstance(body, dict) else body
-    return client.post("/gateway/auth", data=data, content_type="application/json", **extra)
+    credentials = server_credentials(*server) if server else {}
+    return client.post("/gateway/auth", data=data, content_type="application/json", **{**credentials, **extra})
 
 
 def reset_gate_cache():
-    """Empty the live gate's in-process cache and its sweep clock, so that each test starts as a fresh process."""
+    """Empty the live gate's in-process cache and its sweep clock, the hook's counters (Django's cache) and its
+    list of media servers, so that each test starts as a fresh process."""
     from footage import gates, live
 
+    cache.clear()
+    media_servers.forget()
     with live._cache_lock:
         live._cache.clear()
         live._swept.update(at=float("-inf"), since=None, generation=None)

@@ -47,7 +47,7 @@ def test_a_caller_s_id_of_any_other_shape_is_replaced(client, unsafe):
 
 def test_the_media_gateway_s_answers_carry_an_id_too(client):
     response = client.post("/gateway/auth", data="{}", content_type="application/json")
-    assert response.status_code == 400 and len(response["X-Request-ID"]) == 32
+    assert response.status_code == 403 and len(response["X-Request-ID"]) == 32  # not from a media server
 
 
 def test_application_log_lines_of_a_request_carry_its_id():
