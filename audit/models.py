@@ -20,6 +20,8 @@ class AccessAction(models.TextChoices):
     TWO_FACTOR_CHANGE = "two_factor_change", _("Second-factor change")
     SESSION_END = "session_end", _("End of a viewing session")
     APPROVAL = "approval", _("Approval decision on a footage request")
+    LOCKOUT = "lockout", _("Sign-in locked out")
+    UNLOCK = "unlock", _("Sign-in lock lifted")
 
 
 class AccessLogEntryQuerySet(models.QuerySet):

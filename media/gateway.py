@@ -25,6 +25,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from common.client_address import peer_address
 from media import gates
 
 __all__ = ["CAMERA_PATH", "auth_hook", "camera_id_from_path"]
@@ -99,7 +100,8 @@ def auth_hook(request):
     if request.method != "POST":
         return _answer(405, "method_not_allowed")
     allowed_from = settings.PORTAL_GATEWAY_ADDRESSES
-    if allowed_from and request.META.get("REMOTE_ADDR") not in allowed_from:
+    # The gateway calls straight to gunicorn (no proxy): the connection's own address, never a forwarded one.
+    if allowed_from and peer_address(request) not in allowed_from:
         return _answer(403, "caller_not_a_gateway")
     data, malformed = _parse(request)
     if data is None:
