@@ -15,6 +15,7 @@ from django.utils import timezone
 from audit.chain import append
 from audit.details import InvalidDetails, storable_details
 from audit.models import AccessAction, AccessLogEntry
+from common.client_address import client_address
 from common.request_ids import safe_request_id
 
 __all__ = [
@@ -79,7 +80,7 @@ def _request_facts(request):
     meta = getattr(request, "META", {})
     # The id the portal gave the request (common.request_ids); a caller's own only in the safe shape, never verbatim.
     request_id = getattr(request, "request_id", "") or safe_request_id(meta.get("HTTP_X_REQUEST_ID"))
-    address = meta.get("REMOTE_ADDR")
+    address = client_address(request) if hasattr(request, "META") else None
     return request_id[:64], normal_address(address) if address else None, meta.get("HTTP_USER_AGENT", "")[:300]
 
 

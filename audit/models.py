@@ -21,6 +21,8 @@ class AccessAction(models.TextChoices):
     SESSION_END = "session_end", _("End of a viewing session")
     APPROVAL = "approval", _("Approval decision on a footage request")
     LEGAL_HOLD = "legal_hold", _("Legal hold placed or released")
+    LOCKOUT = "lockout", _("Sign-in locked out")
+    UNLOCK = "unlock", _("Sign-in lock lifted")
 
 
 class AccessLogEntryQuerySet(models.QuerySet):

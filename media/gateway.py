@@ -34,6 +34,7 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from audit.access import normal_address
+from common.client_address import peer_address
 from media import gates, gateway_guard, media_servers
 
 __all__ = ["CAMERA_PATH", "auth_hook", "camera_id_from_path"]
@@ -125,9 +126,10 @@ def _api(data, *, server, source):
 def auth_hook(request):
     if request.method != "POST":
         return _answer(405, "method_not_allowed")
-    caller = normal_address(request.META.get("REMOTE_ADDR")) or "unknown"
+    # The gateway calls straight to gunicorn (no proxy): the connection's own address, never a forwarded one.
+    caller = normal_address(peer_address(request)) or "unknown"
     allowed_from = settings.PORTAL_GATEWAY_ADDRESSES
-    if allowed_from and request.META.get("REMOTE_ADDR") not in allowed_from:
+    if allowed_from and peer_address(request) not in allowed_from:
         return _refuse(403, "caller_not_a_gateway", server="", source=caller)
     server = media_servers.authenticate(request)
     if server is None:  # never reaches the gates

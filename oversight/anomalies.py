@@ -15,6 +15,9 @@
     (media.gateway_guard writes them a minute at a time, each entry carrying its count; only the refusals that probe
     count: unknown tokens and paths, another camera, wrong control-API credentials, rate-limited requests, callers
     that are no media server; an ended session's player asking again does not).
+(f) repeated_lockouts: at least 3 sign-in lock-outs (zones.lockout: a username locked at an address, or an address
+    locked against spraying) of the same username within 24 hours; attempts while already locked do not count.
+    A guesser trying one person's password from several addresses, or one address trying many, shows up here.
 """
 
 import statistics
@@ -46,7 +49,16 @@ DENIAL_SPAN = timedelta(hours=1)
 PROBES = 20
 PROBE_SPAN = timedelta(hours=1)
 LIMIT = 200  # flags per rule, newest first: enough to act on, bounded for very large logs
-NOT_ACCESSES = [AccessAction.LOGIN_SUCCESS, AccessAction.LOGIN_FAILURE, AccessAction.MEMBERSHIP_CHANGE]
+NOT_ACCESSES = [
+    AccessAction.LOGIN_SUCCESS,
+    AccessAction.LOGIN_FAILURE,
+    AccessAction.MEMBERSHIP_CHANGE,
+    AccessAction.LOCKOUT,
+    AccessAction.UNLOCK,
+]
+LOCKOUTS = 3
+LOCKOUT_SPAN = timedelta(hours=24)
+NEW_LOCKS = ["locked_out", "address_locked"]  # zones.services.lockout_record's reasons, but attempt_while_locked
 
 OUTSIDE_HOURS = "outside_hours"
 VOLUME = "volume"
@@ -54,8 +66,9 @@ REPEATED_DENIALS = "repeated_denials"
 BREAK_GLASS_OVERDUE = "break_glass_overdue"
 BREAK_GLASS_DUE = "break_glass_due"
 GATEWAY_PROBING = "gateway_probing"
+REPEATED_LOCKOUTS = "repeated_lockouts"
 # BREAK_GLASS_DUE is informational
-FLAGS = [OUTSIDE_HOURS, VOLUME, REPEATED_DENIALS, BREAK_GLASS_OVERDUE, GATEWAY_PROBING]
+FLAGS = [OUTSIDE_HOURS, VOLUME, REPEATED_DENIALS, BREAK_GLASS_OVERDUE, GATEWAY_PROBING, REPEATED_LOCKOUTS]
 
 
 @dataclass
@@ -305,6 +318,53 @@ def gateway_probing(entries, since):
     return found
 
 
+def repeated_lockouts(entries, since):
+    rows = (
+        entries.filter(occurred_at__gte=since, action=AccessAction.LOCKOUT, reason__in=NEW_LOCKS)
+        .order_by("occurred_at", "id")
+        .values_list("details", "actor_name", "occurred_at", "chain", "id")
+    )
+    per_username = defaultdict(list)
+    for row in rows.iterator(chunk_size=5000):
+        username = row[0].get("username", "") if isinstance(row[0], dict) else ""
+        per_username[(username, row[3])].append(row)
+    found = []
+    for (username, chain), lockouts in per_username.items():
+        bursts = []  # [first index, last index], merged when they overlap
+        start = 0
+        for end in range(len(lockouts)):
+            while lockouts[end][2] - lockouts[start][2] > LOCKOUT_SPAN:
+                start += 1
+            if end - start + 1 >= LOCKOUTS:
+                if bursts and start <= bursts[-1][1]:
+                    bursts[-1][1] = end
+                else:
+                    bursts.append([start, end])
+        for first, last in bursts:
+            burst = lockouts[first : last + 1]
+            found.append(
+                Anomaly(
+                    kind=REPEATED_LOCKOUTS,
+                    title=_("Repeated sign-in lock-outs"),
+                    description=_(
+                        "Signing in as %(username)s was locked out %(count)s times between %(start)s and %(end)s."
+                    )
+                    % {
+                        "username": username or _("an unknown person"),
+                        "count": len(burst),
+                        "start": _local(burst[0][2]).strftime("%Y-%m-%d %H:%M"),
+                        "end": _local(burst[-1][2]).strftime("%Y-%m-%d %H:%M"),
+                    },
+                    occurred_at=burst[-1][2],
+                    chain=chain,
+                    actor_name=burst[0][1],
+                    entry_ids=[row[4] for row in burst],
+                    filters=_day_filters(chain, burst[0][1], burst[0][2], burst[-1][2], action=AccessAction.LOCKOUT),
+                )
+            )
+    return found[:LIMIT]
+
+
 def break_glass(entries, since, now):
     found = []
     rows = list(
@@ -359,5 +419,5 @@ def find_anomalies(*, actor, now=None, days=WINDOW_DAYS):
     since = now - timedelta(days=days)
     entries = selectors.entry_list(actor=actor)
     found = outside_hours(entries, since) + volume(entries, now) + repeated_denials(entries, since)
-    found += break_glass(entries, since, now) + gateway_probing(entries, since)
+    found += break_glass(entries, since, now) + gateway_probing(entries, since) + repeated_lockouts(entries, since)
     return sorted(found, key=lambda anomaly: anomaly.occurred_at, reverse=True)

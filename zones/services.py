@@ -4,7 +4,10 @@ import secrets
 import time
 from datetime import timedelta
 
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
@@ -12,7 +15,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.access import AccessAction, AccessRecord, record_access
+from common.client_address import client_address
 from zones import twofactor
+from zones.lockout import cool_off
 from zones.models import ApiToken, Membership, UserSession
 
 __all__ = [
@@ -21,6 +26,8 @@ __all__ = [
     "api_token_revoke",
     "api_token_touch",
     "backup_codes_regenerate",
+    "lockout_lift",
+    "lockout_record",
     "membership_disable",
     "membership_enable",
     "session_record",
@@ -46,7 +53,7 @@ def session_record(*, request, user):
         session_key=request.session.session_key,
         defaults={
             "user": user,
-            "ip_address": request.META.get("REMOTE_ADDR") or None,
+            "ip_address": client_address(request),
             "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
         },
     )
@@ -180,3 +187,47 @@ def backup_codes_regenerate(*, user):
 def _backup_code():
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alike characters
     return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def lockout_record(*, request, username):
+    """Axes refused a sign-in for too many failures (zones.signals): one access-log entry per organisation where the
+    person holds an active role, so that its DPO and chief see it in the console, or one on the platform chain for
+    a username that no active person holds. The reason says whether this failure locked the username at this
+    address ("locked_out"), came while it was locked ("attempt_while_locked"), or met the address's own lock against
+    spraying ("address_locked")."""
+    user = get_user_model().objects.filter(username=username).first() if username else None
+    memberships = Membership.objects.filter(user=user, is_active=True).select_related("organisation")
+    organisations = list({m.organisation_id: m.organisation for m in memberships}.values()) if user else []
+    address = client_address(request)
+    since = timezone.now() - cool_off(request)
+    failures = sum(
+        AccessAttempt.objects.filter(username=username, ip_address=address, attempt_time__gte=since).values_list(
+            "failures_since_start", flat=True
+        )
+    )
+    limit = settings.AXES_FAILURE_LIMIT
+    reason = "address_locked" if failures < limit else "locked_out" if failures == limit else "attempt_while_locked"
+    details = {"username": (username or "")[:150], "failures": failures,
+               "cool_off_minutes": int(cool_off(request).total_seconds() // 60)}  # fmt: skip
+    for organisation in organisations or [None]:
+        record_access(
+            AccessRecord(
+                action=AccessAction.LOCKOUT, controller=organisation, actor=user, actor_organisation=organisation,
+                reason=reason, request=request, details=details,
+            )
+        )  # fmt: skip
+
+
+@transaction.atomic
+def lockout_lift(*, membership, by, request=None):
+    """The chief of the person's organisation lifts their sign-in lock at every address. Logged first (no log, no
+    unlock). Returns how many of axes' attempt records were cleared."""
+    username = membership.user.username
+    record_access(
+        AccessRecord(
+            action=AccessAction.UNLOCK, controller=membership.organisation, actor=by,
+            actor_organisation=membership.organisation, reason="unlocked_by_chief", request=request,
+            details={"username": username, "person": str(membership.user)},
+        )
+    )  # fmt: skip
+    return axes_reset(username=username)

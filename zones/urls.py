@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/tokens/<int:pk>/revoke/", portal.api_token_revoke_view, name="api_token_revoke"),
     path("organisation/people/", portal.member_list_view, name="members"),
     path("organisation/people/<int:pk>/disable/", portal.membership_disable_view, name="membership_disable"),
+    path("organisation/people/<int:pk>/unlock/", portal.lockout_lift_view, name="lockout_lift"),
     path("platform/status/", portal.platform_status_view, name="status"),
     path("notifications/", notifications.notification_list_view, name="notifications"),
     path("notifications/<int:pk>/read/", notifications.notification_read_view, name="notification_read"),

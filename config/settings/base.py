@@ -57,7 +57,7 @@ MIDDLEWARE = [
     "zones.middleware.PortalLoginRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "audit.changelog.ChangeLogMiddleware",  # auditlog's, with the one client address (common.client_address)
     "axes.middleware.AxesMiddleware",
 ]
 # The media gateway's machine endpoints (MediaMTX's hook, relay and playback HLS) take a lean path (config/wsgi.py):
@@ -144,11 +144,21 @@ PORTAL_STEP_UP_MAX_AGE = timedelta(minutes=5)
 PORTAL_API_TOKEN_DEFAULT_DAYS = 90
 CSRF_COOKIE_HTTPONLY = True
 
+# The client's address (common.client_address): behind PORTAL_TRUSTED_PROXY_COUNT reverse proxies that each append
+# their peer to X-Forwarded-For, and only when the connection comes from PORTAL_TRUSTED_PROXY_ADDRESSES. 0 here: the
+# header is ignored (runserver, tests); production reads the count from the environment (1 behind the reference nginx).
+PORTAL_TRUSTED_PROXY_COUNT = int(env_str("PORTAL_TRUSTED_PROXY_COUNT", "0"))
+PORTAL_TRUSTED_PROXY_ADDRESSES = env_list("PORTAL_TRUSTED_PROXY_ADDRESSES", ("127.0.0.0/8", "::1/128"))
+
 # Lockout after failed logins, with a cool-off that doubles on each new lock-out (zones.lockout).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = "zones.lockout.cool_off"
-# Per account, and per address against one address trying many accounts.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A username *and* an address together: one person's typos lock neither a colleague behind the same address (a
+# control room behind one NAT) nor that person elsewhere. zones.lockout adds the address alone once it passes
+# PORTAL_LOCKOUT_ADDRESS_CEILING failures in the cool-off (one address trying many accounts).
+AXES_LOCKOUT_PARAMETERS = "zones.lockout.lockout_parameters"
+PORTAL_LOCKOUT_ADDRESS_CEILING = 50
+AXES_CLIENT_IP_CALLABLE = "common.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "zones.views.auth.locked_out"

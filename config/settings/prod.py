@@ -36,4 +36,5 @@ if env_str("CACHE_URL"):
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
-AXES_IPWARE_PROXY_COUNT = int(env_str("AXES_IPWARE_PROXY_COUNT", "1"))
+# One reverse proxy (the reference nginx, platform/nginx.conf.example) in front of gunicorn: common.client_address.
+PORTAL_TRUSTED_PROXY_COUNT = int(env_str("PORTAL_TRUSTED_PROXY_COUNT", "1"))

@@ -58,7 +58,10 @@ register_pages(name="api-token", make=page_api_token, pages=[Page("zones:api_tok
 register_pages(
     name="membership",
     make=page_membership,
-    pages=[Page("zones:membership_disable", method="POST", data={"reason": "Moved to another unit"})],
+    pages=[
+        Page("zones:membership_disable", method="POST", data={"reason": "Moved to another unit"}),
+        Page("zones:lockout_lift", method="POST"),
+    ],
 )
 register_pages(
     name="notification",

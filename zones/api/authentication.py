@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
+from common.client_address import client_address
 from zones import services
 from zones.models import ApiToken
 from zones.tenancy import actor_for
@@ -38,7 +39,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
                 _("The token's owner no longer has an active role in %(organisation)s.")
                 % {"organisation": token.organisation.code}
             )
-        services.api_token_touch(token=token, ip_address=request.META.get("REMOTE_ADDR"))
+        services.api_token_touch(token=token, ip_address=client_address(request))
         request._request.actor = actor
         return token.user, token
 

@@ -54,8 +54,8 @@ def locked_out(request, original_response=None, credentials=None):
     """Axes calls this when a login is refused because of too many failures."""
     minutes = int(cool_off(request).total_seconds() // 60)
     message = _(
-        "Too many failed attempts: this account is locked for %(minutes)d minutes. "
-        "Each further attempt during the lock makes it longer."
+        "Too many failed attempts: signing in to this account from here is locked for %(minutes)d minutes. "
+        "Each further attempt during the lock makes it longer; your organisation's chief can lift it."
     ) % {"minutes": minutes}
     return render(request, "zones/login.html", {"form": LoginForm(), "lockout": message}, status=429)
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from zones import selectors, services
 from zones.dashboard import panels_for
 from zones.forms import ApiTokenForm, MembershipDisableForm
+from zones.lockout import locked_usernames
 from zones.models import Role
 from zones.status import platform_status
 from zones.stepup import step_up_required
@@ -78,10 +79,17 @@ def _require_chief(request):
         raise PermissionDenied(_("Only your organisation's chief manages its people."))
 
 
+def _people(request, form, **context):
+    memberships = list(selectors.membership_list(actor=request.actor, action="manage"))
+    locked = locked_usernames({membership.user.username for membership in memberships})
+    for membership in memberships:
+        membership.locked_out = membership.user.username in locked
+    return {"memberships": memberships, "form": form, **context}
+
+
 def member_list_view(request):
     _require_chief(request)
-    memberships = selectors.membership_list(actor=request.actor, action="manage")
-    return render(request, "zones/members.html", {"memberships": memberships, "form": MembershipDisableForm()})
+    return render(request, "zones/members.html", _people(request, MembershipDisableForm()))
 
 
 @require_POST
@@ -94,19 +102,27 @@ def membership_disable_view(request, pk):
     if membership.user_id == request.user.pk:
         form.add_error(None, _("You cannot withdraw your own role. Ask another chief or a platform administrator."))
     if not form.is_valid() or form.errors:
-        memberships = selectors.membership_list(actor=request.actor, action="manage")
-        return render(
-            request,
-            "zones/members.html",
-            {"memberships": memberships, "form": form, "failed_membership": membership},
-            status=400,
-        )
+        return render(request, "zones/members.html", _people(request, form, failed_membership=membership), status=400)
     services.membership_disable(membership=membership, reason=form.cleaned_data["reason"], by=request.user)
     messages.success(
         request,
         _("%(person)s no longer has the role %(role)s; their sessions have ended.")
         % {"person": membership.user, "role": membership.get_role_display()},
     )
+    return redirect("zones:members")
+
+
+@require_POST
+@step_up_required
+def lockout_lift_view(request, pk):
+    """The chief lifts a person's sign-in lock (zones.lockout). Another organisation's person answers 404."""
+    membership = selectors.membership_get(actor=request.actor, pk=pk, action="manage")
+    _require_chief(request)
+    if membership.user.username not in locked_usernames({membership.user.username}):
+        messages.info(request, _("%(person)s is not locked out.") % {"person": membership.user})
+        return redirect("zones:members")
+    services.lockout_lift(membership=membership, by=request.user, request=request)
+    messages.success(request, _("%(person)s can sign in again.") % {"person": membership.user})
     return redirect("zones:members")
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('media', '0001_initial'),
+        ('media', '0002_media_server'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
