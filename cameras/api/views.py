@@ -19,6 +19,7 @@ from cameras.api.serializers import (
 from cameras.importing import import_cameras
 from cameras.models import Camera
 from cameras.onvif import OnvifError
+from zones.api.errors import ErrorSerializer
 from zones.api.permissions import actor_of
 
 
@@ -36,6 +37,7 @@ class CameraViewSet(viewsets.ReadOnlyModelViewSet):
         request=CameraOnboardSerializer,
         responses={
             201: CameraSerializer,
+            404: OpenApiResponse(ErrorSerializer, _("No camera group you may see has this id.")),
             422: OpenApiResponse(OnvifErrorSerializer, _("The device could not be read over ONVIF.")),
         },
     )
@@ -47,9 +49,7 @@ class CameraViewSet(viewsets.ReadOnlyModelViewSet):
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
         group_id = data.pop("group", None)
-        group = selectors.group_list(actor=actor).filter(pk=group_id).first() if group_id else None
-        if group_id and group is None:
-            raise exceptions.ValidationError({"group": [_("No camera group you may see has this id.")]})
+        group = selectors.group_get(actor=actor, pk=group_id) if group_id else None  # another's group: 404
         try:
             camera = services.camera_onboard(
                 actor=actor,
