@@ -3,7 +3,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cameras.models import Camera, CameraGroup
+from cameras.onvif import KINDS
 from cameras.region import validate_position
+from zones.api.fields import ObjectIdField
 
 
 class CameraGroupSerializer(serializers.ModelSerializer):
@@ -16,7 +18,7 @@ class CameraSerializer(serializers.ModelSerializer):
     """Everything a user may know about a camera. Credentials never leave the server: only whether some exist."""
 
     owner = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    municipality = serializers.SlugRelatedField(slug_field="nis_code", read_only=True)
+    municipality = serializers.SlugRelatedField(slug_field="nis_code", read_only=True, allow_null=True)
     groups = CameraGroupSerializer(many=True, read_only=True)
     tags = serializers.ListField(source="tag_list", child=serializers.CharField(), read_only=True)
     has_credentials = serializers.BooleanField(read_only=True)
@@ -42,7 +44,7 @@ class CameraOnboardSerializer(serializers.Serializer):
     latitude = serializers.DecimalField(max_digits=9, decimal_places=6)
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    group = serializers.IntegerField(required=False, allow_null=True)
+    group = ObjectIdField(required=False, allow_null=True)
 
     def validate_onvif_address(self, value):
         if not value.startswith(("http://", "https://")):
@@ -55,6 +57,25 @@ class CameraOnboardSerializer(serializers.Serializer):
         except ValidationError as exc:
             raise serializers.ValidationError({"latitude": exc.messages}) from exc
         return attrs
+
+
+class OnvifErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text=_("What the device answered, and what to do."))
+    code = serializers.ChoiceField(choices=[(kind, kind) for kind in KINDS], help_text=_("What went wrong."))
+
+
+class ImportIssueSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text=_("The file's line (1 is the header); 0 for the file as a whole."))
+    column = serializers.CharField(allow_blank=True)
+    message = serializers.CharField()
+
+
+class ImportReportSerializer(serializers.Serializer):
+    total_rows = serializers.IntegerField()
+    valid_rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    dry_run = serializers.BooleanField()
+    issues = ImportIssueSerializer(many=True)
 
 
 class CameraImportSerializer(serializers.Serializer):

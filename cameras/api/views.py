@@ -1,6 +1,7 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -8,10 +9,17 @@ from rest_framework.response import Response
 
 from cameras import selectors, services
 from cameras.api.filters import CameraFilterSet
-from cameras.api.serializers import CameraImportSerializer, CameraOnboardSerializer, CameraSerializer
+from cameras.api.serializers import (
+    CameraImportSerializer,
+    CameraOnboardSerializer,
+    CameraSerializer,
+    ImportReportSerializer,
+    OnvifErrorSerializer,
+)
 from cameras.importing import import_cameras
 from cameras.models import Camera
 from cameras.onvif import OnvifError
+from zones.api.errors import ErrorSerializer
 from zones.api.permissions import actor_of
 
 
@@ -25,7 +33,14 @@ class CameraViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.camera_list(actor=actor_of(self.request)).order_by("owner__code", "name", "id")
 
-    @extend_schema(request=CameraOnboardSerializer, responses={201: CameraSerializer})
+    @extend_schema(
+        request=CameraOnboardSerializer,
+        responses={
+            201: CameraSerializer,
+            404: OpenApiResponse(ErrorSerializer, _("No camera group you may see has this id.")),
+            422: OpenApiResponse(OnvifErrorSerializer, _("The device could not be read over ONVIF.")),
+        },
+    )
     @action(detail=False, methods=["post"])
     def onboard(self, request):
         """Read a device over ONVIF and add it to the catalogue (chief, or a delegated camera administrator)."""
@@ -33,9 +48,8 @@ class CameraViewSet(viewsets.ReadOnlyModelViewSet):
         form = CameraOnboardSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
-        group = None
-        if data.pop("group", None):
-            group = selectors.group_get(actor=actor, pk=request.data["group"])
+        group_id = data.pop("group", None)
+        group = selectors.group_get(actor=actor, pk=group_id) if group_id else None  # another's group: 404
         try:
             camera = services.camera_onboard(
                 actor=actor,
@@ -50,11 +64,18 @@ class CameraViewSet(viewsets.ReadOnlyModelViewSet):
         except DjangoPermissionDenied as error:
             raise exceptions.PermissionDenied(str(error)) from error
         except DjangoValidationError as error:
-            detail = error.message_dict if hasattr(error, "error_dict") else error.messages
+            detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
             raise exceptions.ValidationError(detail) from error
         return Response(CameraSerializer(camera).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=CameraImportSerializer)
+    @extend_schema(
+        request=CameraImportSerializer,
+        responses={
+            200: OpenApiResponse(ImportReportSerializer, _("Every row is valid; nothing was written (dry run).")),
+            201: OpenApiResponse(ImportReportSerializer, _("The valid rows were written.")),
+            400: OpenApiResponse(ImportReportSerializer, _("Rows are invalid: each issue names its line and column.")),
+        },
+    )
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser], url_path="import")
     def import_file(self, request):
         """Import cameras from CSV or XLSX: every row checked first; all or nothing unless partial."""

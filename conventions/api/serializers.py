@@ -33,7 +33,7 @@ class ConventionVersionSerializer(serializers.ModelSerializer):
 
 
 class ConventionEventSerializer(serializers.ModelSerializer):
-    version = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    version = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
 
     class Meta:
         model = ConventionEvent
@@ -59,7 +59,7 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class SignSerializer(serializers.Serializer):
-    version = serializers.IntegerField(help_text=_("The version number to sign."))
+    version = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text=_("The version number to sign."))
 
 
 class PublicKeySerializer(serializers.ModelSerializer):

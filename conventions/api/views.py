@@ -1,7 +1,8 @@
 import logging
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -40,7 +41,19 @@ class ConventionViewSet(viewsets.ReadOnlyModelViewSet):
     def _respond(self, convention):
         return Response(self.get_serializer(self.get_queryset().get(pk=convention.pk)).data)
 
-    @extend_schema(request=SignSerializer, responses=ConventionSerializer)
+    @extend_schema(
+        request=SignSerializer,
+        responses=ConventionSerializer,
+        parameters=[
+            OpenApiParameter(
+                "X-OTP",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description=_("A current code of your authenticator or a backup code: required with an API token."),
+            )  # fmt: skip
+        ],
+    )
     @action(detail=True, methods=["post"], permission_classes=[HasActiveOrganisation, RecentSecondFactor])
     def sign(self, request, pk=None):
         """Sign the version waiting for your organisation's signature. Needs a current code in `X-OTP`."""

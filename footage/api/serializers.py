@@ -7,6 +7,7 @@ from conventions.policy import clean_justification
 from footage.forms.requests import MAX_CAMERAS
 from footage.live import MAX_WALL
 from footage.models import NEW_REQUEST_MODE_CHOICES, Approval, EvidenceExport, FootageRequest, LiveSession
+from zones.api.fields import ObjectIdField
 
 
 class LiveSessionSerializer(serializers.ModelSerializer):
@@ -17,6 +18,7 @@ class LiveSessionSerializer(serializers.ModelSerializer):
     convention = serializers.SerializerMethodField()
     convention_version = serializers.SerializerMethodField()
     is_open = serializers.SerializerMethodField()
+    end_reason = serializers.ChoiceField(choices=LiveSession.EndReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = LiveSession
@@ -59,7 +61,7 @@ class LiveStartedSerializer(serializers.Serializer):
 
 class LiveSessionCreateSerializer(serializers.Serializer):
     cameras = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=MAX_WALL,
+        child=ObjectIdField(), min_length=1, max_length=MAX_WALL,
         help_text=_("One camera, or up to nine for a wall sharing the purpose and justification."),
     )  # fmt: skip
     purpose = serializers.ChoiceField(choices=Purpose.choices)
@@ -75,6 +77,26 @@ class LiveSessionCreateSerializer(serializers.Serializer):
             return clean_justification(value)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages) from error
+
+
+class RefusalSerializer(serializers.Serializer):
+    camera = serializers.IntegerField()
+    name = serializers.CharField()
+    reason = serializers.CharField(help_text=_("The policy's reason code."))
+    message = serializers.CharField(help_text=_("The reason in words."))
+
+
+class RefusedSerializer(serializers.Serializer):
+    """A 403: the decision refused some cameras (`refusals` names each), or the role may not do this (no
+    `refusals`)."""
+
+    detail = serializers.CharField()
+    refusals = RefusalSerializer(many=True, required=False)
+
+
+class LiveEndedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    end_reason = serializers.ChoiceField(choices=LiveSession.EndReason.choices, allow_blank=True)
 
 
 class LiveRenewSerializer(serializers.Serializer):
@@ -103,7 +125,7 @@ class FootageRequestSerializer(serializers.ModelSerializer):
     cameras = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     approvals = ApprovalSerializer(many=True, read_only=True)
     has_prosecutor_document = serializers.SerializerMethodField()
-    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None)
+    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = FootageRequest
@@ -121,7 +143,7 @@ class FootageRequestSerializer(serializers.ModelSerializer):
 
 class FootageRequestPreviewSerializer(serializers.Serializer):
     cameras = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=MAX_CAMERAS,
+        child=ObjectIdField(), min_length=1, max_length=MAX_CAMERAS,
         help_text=_("Cameras of ONE other owner, shared with your organisation."),
     )  # fmt: skip
     window_start = serializers.DateTimeField(help_text=_("ISO 8601; without an offset it is Brussels time."))
@@ -191,7 +213,7 @@ class EvidenceExportSerializer(serializers.ModelSerializer):
 
 
 class EvidenceExportCreateSerializer(serializers.Serializer):
-    request = serializers.IntegerField(min_value=1, help_text=_("The approved export request (yours)."))
+    request = ObjectIdField(help_text=_("The approved export request (yours)."))
     exact = serializers.BooleanField(required=False, default=False, help_text=_("Frame-exact cut (re-encodes)."))
     watermark = serializers.BooleanField(
         required=False, default=True, help_text=_("Burn in a watermark naming your organisation and the request.")

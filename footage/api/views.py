@@ -4,8 +4,9 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,12 +24,14 @@ from footage.api.serializers import (
     FootageRequestCreateSerializer,
     FootageRequestPreviewSerializer,
     FootageRequestSerializer,
+    LiveEndedSerializer,
     LiveRenewSerializer,
     LiveSessionCreateSerializer,
     LiveSessionGrantSerializer,
     LiveSessionSerializer,
     LiveStartedSerializer,
     PreviewAnswerSerializer,
+    RefusedSerializer,
     ReviewNoteSerializer,
 )
 from footage.attempts import log_attempts_on_unseen_cameras
@@ -38,12 +41,22 @@ from footage.models import EvidenceExport, FootageRequest, LiveSession
 from footage.views.live import playlist_url
 from footage.views.requests import opened, zip_response
 from media.evidence import PackageError
-from zones.api.errors import run_service
+from zones.api.errors import ErrorSerializer, run_service
 from zones.api.permissions import actor_of
 
 log = logging.getLogger(__name__)
 
+REFUSED = OpenApiResponse(RefusedSerializer, gettext_lazy("Refused: the decision's reason for each camera refused."))
+LOG_UNAVAILABLE = OpenApiResponse(
+    ErrorSerializer, gettext_lazy("The access log cannot be written just now, so no access is given.")
+)
 
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("open", bool, description=gettext_lazy("true: only the open sessions."))]
+    )
+)
 class LiveSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Live sessions: yours, and every session of your organisation for its chief. Starting returns each session's
     token and playlist address once; the token lapses within a minute unless renewed (`renew`), up to the
@@ -58,7 +71,10 @@ class LiveSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             sessions = sessions.filter(ended_at__isnull=True, expires_at__gt=timezone.now())
         return sessions
 
-    @extend_schema(request=LiveSessionCreateSerializer, responses={201: LiveStartedSerializer})
+    @extend_schema(
+        request=LiveSessionCreateSerializer,
+        responses={201: LiveStartedSerializer, 403: REFUSED, 503: LOG_UNAVAILABLE},
+    )
     def create(self, request):
         """Start watching one camera, or a wall of up to nine with one purpose and justification. All or nothing:
         if the decision refuses any camera, nothing starts and the answer (403) gives each refusal."""
@@ -98,7 +114,15 @@ class LiveSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data = {"sessions": LiveSessionGrantSerializer(sessions, many=True, context=context).data}
         return Response(data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=LiveRenewSerializer, responses=LiveSessionSerializer)
+    @extend_schema(
+        request=LiveRenewSerializer,
+        responses={
+            200: LiveSessionSerializer,
+            403: REFUSED,
+            409: OpenApiResponse(LiveEndedSerializer, gettext_lazy("The session has ended.")),
+            503: LOG_UNAVAILABLE,
+        },
+    )
     @action(detail=True, methods=["post"])
     def renew(self, request, pk=None):
         """Keep your session open for another token period (about a minute). 409 once it has ended; a new
@@ -183,6 +207,21 @@ def _request_refused(refused):
     return Response({"detail": detail, "refusals": refusals}, status=status.HTTP_403_FORBIDDEN)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "list",
+                str,
+                enum=list(REQUEST_LISTS),
+                description=gettext_lazy(
+                    "mine: your organisation's requests; decide: those waiting for your decision; review: break-glass "
+                    "uses waiting for your review."
+                ),
+            )  # fmt: skip
+        ]
+    )
+)
 class FootageRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Footage requests your organisation made (yours; all of them for its chief and DPO) and those made to it
     (its chief, DPO and approvers; delegates for their camera groups). `?list=mine|decide|review` narrows to your
@@ -204,7 +243,10 @@ class FootageRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         readable = selectors.footage_request_list(actor=actor_of(self.request)).prefetch_related("cameras", "approvals")
         return Response(self.get_serializer(readable.get(pk=item.pk)).data, status=code)
 
-    @extend_schema(request=FootageRequestCreateSerializer, responses={201: FootageRequestSerializer})
+    @extend_schema(
+        request=FootageRequestCreateSerializer,
+        responses={201: FootageRequestSerializer, 403: REFUSED, 503: LOG_UNAVAILABLE},
+    )
     def create(self, request):
         """Ask another organisation for recorded footage (JSON, or multipart with the prosecutor's document).
         All or nothing: a refused camera answers 403 with each refusal, and every refusal is logged."""
@@ -275,14 +317,14 @@ class FootageRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
             return _log_unavailable()
         return self._answer(item)
 
-    @extend_schema(request=DecisionReasonSerializer, responses=FootageRequestSerializer)
+    @extend_schema(request=DecisionReasonSerializer, responses={200: FootageRequestSerializer, 503: LOG_UNAVAILABLE})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """Approve (an approver of the camera owner, or a delegate of every camera's group; never the requester).
         Under four-eyes the request is approved at the second distinct approval."""
         return self._decide(request, approve=True)
 
-    @extend_schema(request=DecisionReasonSerializer, responses=FootageRequestSerializer)
+    @extend_schema(request=DecisionReasonSerializer, responses={200: FootageRequestSerializer, 503: LOG_UNAVAILABLE})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """Reject with a reason; one rejection ends the request."""
@@ -331,7 +373,13 @@ class EvidenceExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     def get_queryset(self):
         return selectors.evidence_export_list(actor=actor_of(self.request)).order_by("-created_at", "-pk")
 
-    @extend_schema(request=EvidenceExportCreateSerializer, responses={201: EvidenceExportSerializer})
+    @extend_schema(
+        request=EvidenceExportCreateSerializer,
+        responses={
+            201: EvidenceExportSerializer,
+            404: OpenApiResponse(ErrorSerializer, gettext_lazy("No footage request you may read has that id.")),
+        },
+    )
     def create(self, request):
         """Prepare the evidence package of your approved export request (queued; poll the export for progress)."""
         actor = actor_of(request)
@@ -344,7 +392,17 @@ class EvidenceExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         export = run_service(lambda: exports.export_request(actor=actor, footage=item, **options))
         return Response(self.get_serializer(self.get_queryset().get(pk=export.pk)).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={(200, "application/zip"): bytes, 403: None, 410: None})
+    @extend_schema(
+        responses={
+            (200, "application/zip"): bytes,
+            410: OpenApiResponse(
+                ErrorSerializer, gettext_lazy("The link has expired, the downloads are used up or it was deleted.")
+            ),
+            503: OpenApiResponse(
+                ErrorSerializer, gettext_lazy("The access log cannot be written, or the package cannot be opened.")
+            ),
+        }
+    )
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, ZipRenderer])
     def download(self, request, pk=None):
         """The package as a ZIP (the requester only). Each download counts and is logged as a disclosure first;

@@ -3,16 +3,19 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import django_filters
+from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from audit.models import AccessAction, AccessLogEntry
 from conventions.models import Purpose
 from oversight import selectors
 from oversight.forms import DateInput
+from zones.api.fields import MAX_ID
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 DECISION_CHOICES = [("allow", _("Allowed")), ("deny", _("Denied"))]
@@ -88,3 +91,24 @@ class AccessLogFilterSet(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return queryset.filter(Q(justification__icontains=value) | Q(case_reference__icontains=value))
+
+
+AFTER_HELP = _(
+    "Cursor: only entries with a larger id, oldest first, in id order; start with 0 and follow `next` until it is null."
+)
+
+
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 0, "maximum": MAX_ID, "description": AFTER_HELP})
+class AfterIdFilter(django_filters.Filter):
+    """Entries with a larger id than this one (the API's cursor); oversight.api.views pages them in id order."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, field_name="id", lookup_expr="gt", min_value=0, max_value=MAX_ID, **kwargs)
+
+
+class AccessLogApiFilterSet(AccessLogFilterSet):
+    """The API's filters: the console's, and the cursor a system pulling the whole log follows."""
+
+    after = AfterIdFilter(label=_("After the entry"))

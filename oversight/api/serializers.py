@@ -18,8 +18,8 @@ class AccessLogEntrySerializer(serializers.ModelSerializer):
     """One access-log entry, read-only, exactly as stored (times in UTC)."""
 
     occurred_at = serializers.DateTimeField(default_timezone=UTC, read_only=True)
-    window_start = serializers.DateTimeField(default_timezone=UTC, read_only=True)
-    window_end = serializers.DateTimeField(default_timezone=UTC, read_only=True)
+    window_start = serializers.DateTimeField(default_timezone=UTC, read_only=True, allow_null=True)
+    window_end = serializers.DateTimeField(default_timezone=UTC, read_only=True, allow_null=True)
 
     class Meta:
         model = AccessLogEntry

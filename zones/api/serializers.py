@@ -22,7 +22,7 @@ class MunicipalitySerializer(serializers.ModelSerializer):
 
 class MembershipSerializer(serializers.ModelSerializer):
     organisation = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    municipality = serializers.SlugRelatedField(slug_field="nis_code", read_only=True)
+    municipality = serializers.SlugRelatedField(slug_field="nis_code", read_only=True, allow_null=True)
     username = serializers.CharField(source="user.username", read_only=True)
 
     class Meta:

@@ -1,4 +1,4 @@
-from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -56,8 +56,9 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self):
         return selectors.api_token_list(user=self.request.user)
 
+    @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
-        token = get_object_or_404(self.get_queryset(), pk=pk)
+        token = self.get_object()
         services.api_token_revoke(token=token)
         return Response(self.get_serializer(token).data)
