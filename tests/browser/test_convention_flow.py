@@ -53,7 +53,7 @@ def test_chiefs_sign_a_convention_and_a_suspension_hides_the_shared_cameras(
     # The provider's chief drafts: parties, purposes, a mode, the legal basis and one camera group.
     chief = open_page()
     sign_in(chief, base, provider_chief.user)
-    chief.get_by_role("link", name="Conventions").click()
+    chief.get_by_role("link", name="Conventions", exact=True).click()
     chief.get_by_role("link", name="New convention").click()
     chief.get_by_label("Title", exact=True).fill("Gare du Nord partagée")
     chief.get_by_label("Consumer", exact=True).select_option(str(consumer.pk))
