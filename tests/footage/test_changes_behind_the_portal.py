@@ -16,7 +16,7 @@ from tests.footage.conftest import WHY
 from tests.footage.test_revocation import DEADLINE, seconds_until_refused
 from tests.support.mediamtx_api import post_hook, reset_gate_cache
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_server")]
 
 
 @pytest.fixture(autouse=True)
