@@ -37,7 +37,9 @@ class HoldForm(forms.Form):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cameras"].queryset = Camera.objects.filter(owner=actor.organisation).order_by("name", "pk")
+        self.fields["cameras"].queryset = (
+            Camera.objects.for_actor(actor, "view").filter(owner=actor.organisation).order_by("name", "pk")
+        )
 
 
 class ReleaseForm(forms.Form):
